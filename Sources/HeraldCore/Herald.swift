@@ -1,0 +1,1 @@
+public enum Herald { public static let version: UInt32 = 1 }
