@@ -1,0 +1,64 @@
+/// A voice Herald can speak with, as `ListVoices` and SSIP `LIST SYNTHESIS_VOICES` show it.
+public struct Voice: Sendable, Hashable {
+    /// Unique across engines; what clients pass back to choose it.
+    public let id: String
+    public let name: String
+    /// BCP 47 language tag.
+    public let language: String
+    /// The engine's model name (`espeak-ng`, `@cf/deepgram/aura-2-en`).
+    public let engine: String
+
+    public init(id: String, name: String, language: String, engine: String) {
+        self.id = id
+        self.name = name
+        self.language = language
+        self.engine = engine
+    }
+}
+
+/// What an engine produces for a chunk, in playback order.
+public enum SynthesisOutput: Sendable, Equatable {
+    case audio(AudioChunk)
+    /// An index mark, placed between the audio before and after it.
+    case mark(String)
+}
+
+/// A speech synthesiser.
+///
+/// Engines stream: the first audio of a chunk is yielded as soon as it exists,
+/// so playback starts before synthesis ends. Ending the iteration (or cancelling
+/// the consuming task) must stop the engine's work promptly.
+public protocol SpeechEngine: Sendable {
+    /// The model name used in the config and in logs.
+    var name: String { get }
+
+    func voices() async -> [Voice]
+
+    /// Synthesises `chunk`; the stream finishes after its last output or throws an `EngineError`.
+    func synthesize(_ chunk: SpeechChunk, settings: VoiceSettings) -> AsyncThrowingStream<SynthesisOutput, any Error>
+}
+
+/// Why an engine could not speak a chunk; the message says what to do and never
+/// quotes the text.
+public struct EngineError: Error, Sendable, Equatable, CustomStringConvertible {
+    public enum Code: Sendable, Equatable {
+        /// The engine library or service could not be reached or started.
+        case unavailable
+        /// The engine refused this request (bad voice, bad input).
+        case rejected
+        /// The engine failed while synthesising.
+        case failed
+    }
+
+    public let code: Code
+    public let engine: String
+    public let message: String
+
+    public init(_ code: Code, engine: String, _ message: String) {
+        self.code = code
+        self.engine = engine
+        self.message = message
+    }
+
+    public var description: String { "\(engine): \(message)" }
+}

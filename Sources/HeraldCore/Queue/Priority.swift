@@ -1,0 +1,17 @@
+/// Speech Dispatcher's five priorities (reference/ssip.md, "The five priorities").
+///
+/// The raw values are the words clients send over SSIP and D-Bus.
+public enum Priority: String, Sendable, CaseIterable, Hashable, CustomStringConvertible {
+    case important
+    case message
+    case text
+    case notification
+    case progress
+
+    /// Parses a client's word for a priority, case-insensitively as SSIP requires.
+    public init?(word: String) {
+        self.init(rawValue: word.lowercased())
+    }
+
+    public var description: String { rawValue }
+}
