@@ -14,4 +14,15 @@ public enum Priority: String, Sendable, CaseIterable, Hashable, CustomStringConv
     }
 
     public var description: String { rawValue }
+
+    /// 0 for important … 4 for progress: the order in which waiting messages are spoken.
+    var rank: Int {
+        switch self {
+        case .important: 0
+        case .message: 1
+        case .text: 2
+        case .notification: 3
+        case .progress: 4
+        }
+    }
 }

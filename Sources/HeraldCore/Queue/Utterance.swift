@@ -26,7 +26,7 @@ public enum UtteranceContent: Sendable, Equatable {
 }
 
 /// One message in the queue: immutable once accepted.
-public struct Utterance: Sendable, Identifiable {
+public struct Utterance: Sendable, Identifiable, Equatable {
     public let id: UtteranceID
     public let client: ClientID
     public let priority: Priority

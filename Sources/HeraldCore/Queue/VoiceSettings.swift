@@ -41,7 +41,7 @@ public struct VoiceSettings: Sendable, Equatable, Hashable {
 
     public init(
         voice: String? = nil, language: String? = nil, rate: Int = 0, pitch: Int = 0,
-        pitchRange: Int = 0, volume: Int = 100, punctuation: PunctuationMode = .some,
+        pitchRange: Int = 0, volume: Int = 100, punctuation: PunctuationMode = .none,
         spelling: Bool = false, capitalLetters: CapitalLetterMode = .none
     ) {
         self.voice = voice

@@ -1,0 +1,247 @@
+public import Logging
+internal import Synchronization
+
+/// What playback tells the scheduler, in the order it happened.
+public enum PlaybackReport: Sendable, Equatable {
+    case started(UtteranceID)
+    case mark(UtteranceID, String)
+    case ended(UtteranceID)
+    case failed(UtteranceID, reason: String)
+}
+
+/// Carries out the scheduler's playback actions. The scheduler guarantees at
+/// most one message plays at a time; others may be suspended.
+public protocol PlaybackDriver: Sendable {
+    func start(_ utterance: Utterance, report: @escaping @Sendable (PlaybackReport) async -> Void)
+    /// Halts and forgets a message; must silence the device before returning.
+    func stop(_ id: UtteranceID)
+    func pause(_ id: UtteranceID)
+    func resume(_ id: UtteranceID)
+}
+
+/// The synth pipeline and player: prepares an utterance's text, synthesises it
+/// chunk by chunk — the next chunk while the current one plays — and feeds the
+/// audio sink, reporting marks when playback reaches them.
+///
+/// Pausing cancels the message's task and keeps its position (chunk and frame);
+/// resuming synthesises that chunk again and skips what was heard. Engines are
+/// deterministic enough for this, and it keeps no audio in memory while paused.
+public final class Player: PlaybackDriver {
+    private let engine: any SpeechEngine
+    private let sink: any AudioSink
+    private let preparer: TextPreparer
+    private let logger: Logger
+    private let jobs = Mutex<[UtteranceID: Job]>([:])
+
+    /// Audio handed to the device but not yet heard when a pause drops it;
+    /// resuming backs up this much so nothing is lost.
+    private static let deviceBufferMilliseconds = 40
+
+    public init(engine: any SpeechEngine, sink: any AudioSink, preparer: TextPreparer, logger: Logger) {
+        self.engine = engine
+        self.sink = sink
+        self.preparer = preparer
+        self.logger = logger
+    }
+
+    /// The engine's name, for status output.
+    public var engineName: String { engine.name }
+
+    public func start(_ utterance: Utterance, report: @escaping @Sendable (PlaybackReport) async -> Void) {
+        let chunks = preparer.chunks(for: utterance.content, settings: utterance.settings)
+        let job = Job(utterance: utterance, chunks: chunks, report: report)
+        jobs.withLock { $0[utterance.id] = job }
+        launch(job)
+    }
+
+    public func stop(_ id: UtteranceID) {
+        guard let job = jobs.withLock({ $0.removeValue(forKey: id) }) else { return }
+        job.cancel()
+        sink.stop()
+    }
+
+    public func pause(_ id: UtteranceID) {
+        guard let job = jobs.withLock({ $0[id] }) else { return }
+        job.cancel()
+        sink.stop()
+    }
+
+    public func resume(_ id: UtteranceID) {
+        guard let job = jobs.withLock({ $0[id] }) else { return }
+        launch(job, rewinding: true)
+    }
+
+    /// Runs `job` from its position, after the task that ran it before (if any)
+    /// has recorded where it stopped.
+    private func launch(_ job: Job, rewinding: Bool = false) {
+        let previous = job.currentTask
+        let task = Task { [self] in
+            await previous?.value
+            if rewinding {
+                job.rewind(frames: { format in format.frames(milliseconds: Self.deviceBufferMilliseconds) })
+            }
+            await run(job)
+        }
+        job.attach(task)
+    }
+
+    private func run(_ job: Job) async {
+        let id = job.utterance.id
+        let start = job.position
+        var marksSeen = 0
+        var format: AudioFormat?
+        do {
+            var next = start.chunk < job.chunks.count ? synthesize(job, start.chunk) : nil
+            for index in start.chunk..<job.chunks.count {
+                guard let outputs = next else { break }
+                next = index + 1 < job.chunks.count ? synthesize(job, index + 1) : nil
+                let skip = index == start.chunk ? start.frame : 0
+                var produced = 0
+                for try await output in outputs {
+                    switch output {
+                    case .mark(let name):
+                        marksSeen += 1
+                        if marksSeen > job.marksReported {
+                            job.markReported()
+                            await job.report(.mark(id, name))
+                        }
+                    case .audio(let chunk):
+                        format = chunk.format
+                        let frames = chunk.frameCount
+                        defer { produced += frames }
+                        if produced + frames <= skip { continue }
+                        let dropped = max(0, skip - produced)
+                        let audio = dropped == 0 ? chunk : chunk.dropping(frames: dropped)
+                        if job.noteStarted() { await job.report(.started(id)) }
+                        switch try await play(audio) {
+                        case .completed:
+                            job.advance(chunk: index, frame: produced + frames, format: chunk.format)
+                        case .stopped(let accepted):
+                            job.advance(chunk: index, frame: produced + dropped + accepted, format: chunk.format)
+                            return
+                        }
+                    }
+                    if Task.isCancelled { return }
+                }
+                if Task.isCancelled { return }
+                job.advance(chunk: index + 1, frame: 0, format: format)
+            }
+            if Task.isCancelled { return }
+            if case .stopped = try await drain() { return }
+        } catch let error as AudioError {
+            guard !Task.isCancelled else { return }
+            forget(job)
+            await job.report(.failed(id, reason: "audio device: \(error.message)"))
+            return
+        } catch {
+            guard !Task.isCancelled else { return }
+            let reason = (error as? EngineError)?.description ?? "synthesis failed: \(error)"
+            logger.warning("synthesis failed", metadata: ["herald.utterance.id": "\(id)", "herald.reason": "\(reason)"])
+            forget(job)
+            await job.report(.failed(id, reason: reason))
+            return
+        }
+        if job.noteStarted() { await job.report(.started(id)) }
+        forget(job)
+        await job.report(.ended(id))
+    }
+
+    private func forget(_ job: Job) {
+        jobs.withLock { jobs in
+            if jobs[job.utterance.id] === job { jobs[job.utterance.id] = nil }
+        }
+    }
+
+    private func synthesize(_ job: Job, _ index: Int) -> AsyncThrowingStream<SynthesisOutput, any Error> {
+        engine.synthesize(job.chunks[index], settings: job.utterance.settings)
+    }
+
+    /// A play that a cancelled task never starts, and that cancellation cuts short.
+    private func play(_ chunk: AudioChunk) async throws(AudioError) -> PlaybackOutcome {
+        if Task.isCancelled { return .stopped(framesAccepted: 0) }
+        return try await sink.play(chunk)
+    }
+
+    private func drain() async throws(AudioError) -> PlaybackOutcome {
+        if Task.isCancelled { return .stopped(framesAccepted: 0) }
+        return try await sink.drain()
+    }
+}
+
+/// One message's playback: its prepared chunks and how far it got.
+private final class Job: Sendable {
+    struct Position: Sendable {
+        var chunk = 0
+        var frame = 0
+        var format: AudioFormat?
+    }
+
+    private struct State: Sendable {
+        var position = Position()
+        var started = false
+        var marksReported = 0
+        var task: Task<Void, Never>?
+        var cancelled = false
+    }
+
+    let utterance: Utterance
+    let chunks: [SpeechChunk]
+    let report: @Sendable (PlaybackReport) async -> Void
+    private let state = Mutex(State())
+
+    init(utterance: Utterance, chunks: [SpeechChunk], report: @escaping @Sendable (PlaybackReport) async -> Void) {
+        self.utterance = utterance
+        self.chunks = chunks
+        self.report = report
+    }
+
+    var position: Position { state.withLock { $0.position } }
+    var marksReported: Int { state.withLock { $0.marksReported } }
+    var currentTask: Task<Void, Never>? { state.withLock { $0.task } }
+
+    func attach(_ task: Task<Void, Never>) {
+        let cancelled = state.withLock { state in
+            state.task = task
+            let wasCancelled = state.cancelled
+            state.cancelled = false
+            return wasCancelled
+        }
+        if cancelled { task.cancel() }
+    }
+
+    func cancel() {
+        let task = state.withLock { state in
+            state.cancelled = state.task == nil
+            return state.task
+        }
+        task?.cancel()
+    }
+
+    /// True the first time: the caller reports `started`.
+    func noteStarted() -> Bool {
+        state.withLock { state in
+            defer { state.started = true }
+            return !state.started
+        }
+    }
+
+    func markReported() { state.withLock { $0.marksReported += 1 } }
+
+    func advance(chunk: Int, frame: Int, format: AudioFormat?) {
+        state.withLock { $0.position = Position(chunk: chunk, frame: frame, format: format) }
+    }
+
+    func rewind(frames: (AudioFormat) -> Int) {
+        state.withLock { state in
+            guard let format = state.position.format else { return }
+            state.position.frame = max(0, state.position.frame - frames(format))
+        }
+    }
+}
+
+extension AudioChunk {
+    /// The same audio without its first `frames` frames.
+    func dropping(frames: Int) -> AudioChunk {
+        AudioChunk(format: format, samples: Array(samples.dropFirst(frames * format.channels)))
+    }
+}

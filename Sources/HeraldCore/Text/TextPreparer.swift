@@ -1,0 +1,59 @@
+/// Turns what a client asked to hear into the chunks engines synthesise, in
+/// one place, so every front end (D-Bus, SSIP, Spiel) speaks a message the
+/// same way and engines receive only words, marks and pauses.
+///
+/// - `.text` is taken literally (never parsed as SSML: it may contain `<`),
+///   then spelled or read with the punctuation mode, then chunked.
+/// - `.ssml` is parsed first, so punctuation and spelling apply to the words
+///   and never to markup.
+/// - `.character`, `.key` and `.soundIcon` become their names.
+///
+/// Empty or whitespace-only input gives no chunks; SSML with marks but no
+/// words gives one chunk of marks so clients still get their events.
+public struct TextPreparer: Sendable {
+    public let maxChunkCharacters: Int
+
+    /// `maxChunkCharacters` is the smallest input limit among the engines a
+    /// chunk may go to, since fallback resends the same chunk.
+    public init(maxChunkCharacters: Int) {
+        self.maxChunkCharacters = maxChunkCharacters
+    }
+
+    public func chunks(for content: UtteranceContent, settings: VoiceSettings) -> [SpeechChunk] {
+        SentenceChunker(maxCharacters: maxChunkCharacters).chunks(segments(for: content, settings: settings))
+    }
+
+    func segments(for content: UtteranceContent, settings: VoiceSettings) -> [SpeechSegment] {
+        switch content {
+        case .text(let text):
+            if settings.spelling {
+                let trimmed = text.drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed()
+                return [.text(Speller.spell(String(trimmed), capitals: settings.capitalLetters))]
+            }
+            return [.text(PunctuationReader(mode: settings.punctuation).read(text))]
+        case .ssml(let ssml):
+            let segments = SSMLParser.parse(ssml)
+            return settings.spelling
+                ? spelled(segments, capitals: settings.capitalLetters)
+                : PunctuationReader(mode: settings.punctuation).read(segments)
+        case .character(let character):
+            return [.text(Speller.characterName(character, capitals: settings.capitalLetters))]
+        case .key(let key):
+            return [.text(Speller.keyName(key))]
+        case .soundIcon(let name):
+            return [.text(String(name.map { $0 == "_" || $0 == "-" ? " " : $0 }))]
+        }
+    }
+
+    /// Spells each text segment, keeping the ", " between letters when a mark
+    /// or pause falls inside a word.
+    private func spelled(_ segments: [SpeechSegment], capitals: CapitalLetterMode) -> [SpeechSegment] {
+        var spelledBefore = false
+        return segments.map { segment in
+            guard case .text(let text) = segment, !text.isEmpty else { return segment }
+            let spelling = Speller.spell(text, capitals: capitals)
+            defer { spelledBefore = true }
+            return .text(spelledBefore ? ", " + spelling : spelling)
+        }
+    }
+}
