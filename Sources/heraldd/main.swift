@@ -1,1 +1,61 @@
+import ArgumentParser
+import Foundation
 import HeraldDaemon
+import Logging
+import ServiceLifecycle
+
+/// `heraldd`: the Herald speech daemon.
+@main
+struct HeraldDaemonCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "heraldd",
+        abstract: "The Herald text-to-speech daemon.",
+        discussion: """
+            Runs until SIGTERM or SIGINT. Without a config file it speaks with espeak-ng on ALSA's \
+            default device. Example:
+
+              heraldd --say "Hello from Herald" --exit-when-idle
+            """)
+
+    @Option(name: .long, help: "Config file (default: $XDG_CONFIG_HOME/herald/config.toml).")
+    var config: String?
+
+    @Option(name: .long, help: "Speak this text at start (repeatable).")
+    var say: [String] = []
+
+    @Flag(name: .long, help: "Exit once the --say texts have been spoken.")
+    var exitWhenIdle = false
+
+    @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error.")
+    var logLevel: String = "info"
+
+    mutating func run() async throws {
+        guard let level = Logger.Level(rawValue: logLevel) else {
+            throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error")
+        }
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "heraldd")
+        do {
+            try await HeraldDaemon.run(
+                configPath: config, greeting: say, exitWhenIdle: exitWhenIdle, logger: logger)
+        } catch let error as HeraldDaemon.StartError {
+            printError("heraldd: \(error)")
+            throw ExitCode(2)
+        }
+    }
+}
+
+func printError(_ message: String) {
+    var standardError = StandardErrorStream()
+    print(message, to: &standardError)
+}
+
+struct StandardErrorStream: TextOutputStream {
+    mutating func write(_ string: String) {
+        FileHandle.standardError.write(Data(string.utf8))
+    }
+}

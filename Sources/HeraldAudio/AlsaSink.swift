@@ -1,0 +1,167 @@
+public import HeraldCore
+public import Logging
+internal import CALSA
+internal import Glibc
+internal import Synchronization
+
+/// Plays PCM on an ALSA device, with a `stop()` that silences it within about a millisecond.
+///
+/// One dedicated thread owns the `snd_pcm_t` for its whole life and waits in
+/// `poll()` on the PCM's descriptors plus an eventfd. Callers only queue
+/// requests under a lock and wake that thread, so `stop()` never waits for
+/// alsa-lib and never depends on alsa-lib's internal locking (which hung here
+/// with `LIBASOUND_THREAD_SAFE=0`). The device buffer is 40 ms in 10 ms periods:
+/// `play` returns once its frames are in that buffer, so synthesis stays at
+/// most 40 ms ahead of what is heard, and a stop has at most 40 ms to drop.
+///
+/// A missing or busy device makes `play` throw `.deviceUnavailable`, logged
+/// once per outage; every later `play` tries to open it again, so audio comes
+/// back by itself when the device does.
+public final class AlsaSink: AudioSink {
+    /// The ALSA PCM name, as in `[audio] device` of the config.
+    public let device: String
+    private let core: SinkCore
+    private let thread: pthread_t
+
+    /// Starts the owner thread; the device itself is opened by the first `play`,
+    /// so a sink for a missing device can be made (and reports it when used).
+    public init(device: String = "default", logger: Logger) {
+        self.device = device
+        var logger = logger
+        logger[metadataKey: "herald.audio.device"] = "\(device)"
+        guard let wakeup = EventFD() else {
+            preconditionFailure("AlsaSink: cannot create an eventfd (out of file descriptors)")
+        }
+        let core = SinkCore(wakeup: wakeup)
+        self.core = core
+        let owner = Unmanaged.passRetained(PCMOwnerContext(core: core, device: device, logger: logger))
+        var thread = pthread_t()
+        let created = pthread_create(&thread, nil, { context in
+            let context = Unmanaged<PCMOwnerContext>.fromOpaque(context!).takeRetainedValue()
+            herald_set_thread_name("herald-audio")
+            PCMOwner(context).run()
+            return nil
+        }, owner.toOpaque())
+        guard created == 0 else {
+            owner.release()
+            preconditionFailure("AlsaSink: cannot start the audio thread (error \(created))")
+        }
+        self.thread = thread
+    }
+
+    deinit {
+        shutdown()
+    }
+
+    /// Queues `chunk` behind earlier requests and returns once all its frames are
+    /// in the device buffer, or `.stopped` if `stop()` came first.
+    ///
+    /// Task cancellation is not a stop: the Player decides what to silence and
+    /// calls `stop()`, which affects everything queued.
+    public func play(_ chunk: AudioChunk) async throws(AudioError) -> PlaybackOutcome {
+        try await submit(.play(chunk))
+    }
+
+    /// Returns `.completed` once everything handed over has been heard
+    /// (the device buffer is empty), or `.stopped` if `stop()` came first.
+    public func drain() async throws(AudioError) -> PlaybackOutcome {
+        try await submit(.drain)
+    }
+
+    /// Drops buffered audio at once and makes the pending `play`/`drain` and every
+    /// request queued before this call return `.stopped`. Requests made after it
+    /// play normally. Never blocks: it takes a short lock and writes an eventfd.
+    public func stop() {
+        core.state.withLock { state in
+            state.stopGeneration &+= 1
+            state.stopRequestedAt = .now
+        }
+        core.wakeup.signal()
+    }
+
+    /// Stops audio, ends the owner thread and closes the device; waits for that.
+    /// Pending and later requests return `.stopped(framesAccepted: 0)`. Idempotent.
+    public func shutdown() {
+        let first = core.state.withLock { state in
+            guard !state.isShutDown else { return false }
+            state.isShutDown = true
+            state.stopGeneration &+= 1
+            state.stopRequestedAt = .now
+            return true
+        }
+        guard first else { return }
+        core.wakeup.signal()
+        pthread_join(thread, nil)
+    }
+
+    /// The time from the latest `stop()` call to the owner thread's `snd_pcm_drop`
+    /// returning; for tests and benchmarks.
+    var lastStopToDropLatency: Duration? {
+        core.state.withLock { $0.lastStopToDrop }
+    }
+
+    private func submit(_ kind: Request.Kind) async throws(AudioError) -> PlaybackOutcome {
+        let result = await withCheckedContinuation { continuation in
+            let queued = core.state.withLock { state in
+                guard !state.isShutDown else { return false }
+                state.queue.append(Request(kind: kind, generation: state.stopGeneration, continuation: continuation))
+                return true
+            }
+            if queued {
+                core.wakeup.signal()
+            } else {
+                continuation.resume(returning: .success(.stopped(framesAccepted: 0)))
+            }
+        }
+        return try result.get()
+    }
+}
+
+/// What callers and the owner thread share; everything else belongs to the thread.
+final class SinkCore: Sendable {
+    let state = Mutex(SharedState())
+    let wakeup: EventFD
+
+    init(wakeup: EventFD) {
+        self.wakeup = wakeup
+    }
+}
+
+struct SharedState: Sendable {
+    /// FIFO of requests the owner thread has not started yet.
+    var queue: [Request] = []
+    /// Bumped by every `stop()`: requests made under an older generation are stopped.
+    var stopGeneration: UInt64 = 0
+    var stopRequestedAt: ContinuousClock.Instant?
+    var lastStopToDrop: Duration?
+    var isShutDown = false
+}
+
+struct Request: Sendable {
+    enum Kind: Sendable {
+        case play(AudioChunk)
+        case drain
+    }
+
+    let kind: Kind
+    /// The stop generation when the request was made.
+    let generation: UInt64
+    let continuation: CheckedContinuation<Result<PlaybackOutcome, AudioError>, Never>
+
+    func finish(_ result: Result<PlaybackOutcome, AudioError>) {
+        continuation.resume(returning: result)
+    }
+}
+
+/// What the owner thread starts from; handed over once through `pthread_create`.
+final class PCMOwnerContext: Sendable {
+    let core: SinkCore
+    let device: String
+    let logger: Logger
+
+    init(core: SinkCore, device: String, logger: Logger) {
+        self.core = core
+        self.device = device
+        self.logger = logger
+    }
+}

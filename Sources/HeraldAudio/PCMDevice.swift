@@ -1,0 +1,132 @@
+internal import CALSA
+internal import Glibc
+internal import HeraldCore
+
+/// Why alsa-lib refused: the negative errno it returned plus its own words.
+struct PCMError: Error {
+    let code: Int32
+    /// alsa-lib's message if it printed one ("Unknown PCM nosuch"), else `snd_strerror`.
+    let detail: String
+
+    init(code: Int32, detail: String? = nil) {
+        self.code = code
+        if let detail, !detail.isEmpty {
+            self.detail = detail
+        } else {
+            self.detail = String(cString: snd_strerror(code))
+        }
+    }
+
+    /// Takes alsa-lib's last message on this thread (see `ALSAErrorCapture`).
+    static func capture(code: Int32) -> PCMError {
+        PCMError(code: code, detail: ALSAErrorCapture.last())
+    }
+}
+
+/// One open playback `snd_pcm_t` in non-blocking mode, S16_LE interleaved.
+///
+/// Not `Sendable` on purpose: only the sink's owner thread touches it, so
+/// alsa-lib's internal locking is never relied on. Closing happens in `deinit`.
+final class PCMDevice {
+    let name: String
+    let format: AudioFormat
+    /// Frames the device buffer holds (about 40 ms).
+    let bufferFrames: Int
+    /// Frames per period (about 10 ms): the granularity of poll wake-ups.
+    let periodFrames: Int
+    private let handle: OpaquePointer
+
+    /// The buffer Herald asks for: short, so that `stop()` has little to drop
+    /// and `play` never runs far ahead of what is heard.
+    static let bufferMicroseconds: UInt32 = 40_000
+
+    /// Opens `name` for `format`. Fails fast (no blocking open) on a missing,
+    /// busy or misconfigured device.
+    init(name: String, format: AudioFormat) throws(PCMError) {
+        ALSAErrorCapture.clear()
+        var pcm: OpaquePointer?
+        let openResult = snd_pcm_open(&pcm, name, SND_PCM_STREAM_PLAYBACK, SND_PCM_NONBLOCK)
+        guard openResult >= 0, let pcm else { throw PCMError.capture(code: openResult) }
+
+        let setResult = snd_pcm_set_params(
+            pcm, SND_PCM_FORMAT_S16_LE, SND_PCM_ACCESS_RW_INTERLEAVED,
+            UInt32(format.channels), UInt32(format.sampleRate),
+            1,  // let alsa-lib resample when the device cannot take the rate
+            Self.bufferMicroseconds)
+        guard setResult >= 0 else {
+            let error = PCMError.capture(code: setResult)
+            snd_pcm_close(pcm)
+            throw error
+        }
+
+        var buffer: snd_pcm_uframes_t = 0
+        var period: snd_pcm_uframes_t = 0
+        if snd_pcm_get_params(pcm, &buffer, &period) < 0 || buffer == 0 || period == 0 {
+            // Fall back to what was asked for; only used for timeouts.
+            buffer = snd_pcm_uframes_t(format.frames(milliseconds: 40))
+            period = snd_pcm_uframes_t(format.frames(milliseconds: 10))
+        }
+        self.name = name
+        self.format = format
+        self.handle = pcm
+        self.bufferFrames = Int(buffer)
+        self.periodFrames = Int(period)
+    }
+
+    deinit {
+        snd_pcm_close(handle)
+    }
+
+    var state: snd_pcm_state_t { snd_pcm_state(handle) }
+
+    /// A period in milliseconds, at least 1: the poll timeout while waiting for playback.
+    var periodMilliseconds: Int32 {
+        Int32(max(1, periodFrames * 1000 / max(1, format.sampleRate)))
+    }
+
+    /// Writes up to `frames` frames; returns the count written or a negative errno
+    /// (`-EAGAIN` when the buffer is full).
+    func write(_ samples: UnsafeBufferPointer<Int16>, fromFrame start: Int, frames: Int) -> Int {
+        guard let base = samples.baseAddress else { return 0 }
+        let pointer = base + start * format.channels
+        return snd_pcm_writei(handle, pointer, snd_pcm_uframes_t(frames))
+    }
+
+    /// Frames still to be heard, or a negative errno (`-EPIPE` after an underrun).
+    func delay() -> Int {
+        var frames: snd_pcm_sframes_t = 0
+        let result = snd_pcm_delay(handle, &frames)
+        return result < 0 ? Int(result) : frames
+    }
+
+    /// Discards buffered frames at once; the device is in SETUP state afterwards.
+    func drop() { _ = snd_pcm_drop(handle) }
+
+    func prepare() -> Int32 { snd_pcm_prepare(handle) }
+
+    func start() -> Int32 { snd_pcm_start(handle) }
+
+    func resume() -> Int32 { snd_pcm_resume(handle) }
+
+    /// alsa-lib's standard recovery for -EPIPE (underrun) and -EINTR, silently.
+    func recover(_ error: Int32) -> Int32 { snd_pcm_recover(handle, error, 1) }
+
+    /// The descriptors to poll for "room in the buffer".
+    func pollDescriptors() -> [pollfd] {
+        let count = Int(snd_pcm_poll_descriptors_count(handle))
+        guard count > 0 else { return [] }
+        var fds = [pollfd](repeating: pollfd(), count: count)
+        let filled = fds.withUnsafeMutableBufferPointer {
+            snd_pcm_poll_descriptors(handle, $0.baseAddress, UInt32(count))
+        }
+        return filled > 0 ? Array(fds.prefix(Int(filled))) : []
+    }
+
+    /// Translates raw `revents` of the PCM's descriptors into POLLOUT/POLLERR.
+    func revents(_ fds: UnsafeMutableBufferPointer<pollfd>) -> Int16 {
+        var events: UInt16 = 0
+        guard snd_pcm_poll_descriptors_revents(handle, fds.baseAddress, UInt32(fds.count), &events) >= 0
+        else { return Int16(POLLERR) }
+        return Int16(bitPattern: events)
+    }
+}

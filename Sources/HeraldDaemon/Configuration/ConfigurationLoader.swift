@@ -1,0 +1,183 @@
+internal import Foundation
+internal import TOMLKit
+
+extension Configuration {
+    /// The models an `[[engine]]` may name (reference/workers-ai.md), plus the offline voice.
+    public static let knownModels: Set<String> = [
+        "@cf/deepgram/aura", "@cf/deepgram/aura-1", "@cf/deepgram/aura-1-internal", "@cf/deepgram/aura-2",
+        "@cf/deepgram/aura-2-en", "@cf/deepgram/aura-2-es", "@cf/myshell-ai/melotts", offlineModel,
+    ]
+
+    /// The file `heraldd` reads without `--config`: `$XDG_CONFIG_HOME/herald/config.toml`.
+    public static func defaultPath(environment: [String: String]? = nil) -> String {
+        let environment = environment ?? ProcessInfo.processInfo.environment
+        let base = environment["XDG_CONFIG_HOME"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? (environment["HOME"] ?? NSHomeDirectory()) + "/.config"
+        return base + "/herald/config.toml"
+    }
+
+    /// Reads `path`, or the default path when nil (`environmentHome` stands in
+    /// for `$HOME` in tests). A missing default file is
+    /// no error (defaults apply); a missing file named explicitly is.
+    public static func load(path: String?, environmentHome: String? = nil) throws(ConfigurationError) -> Configuration {
+        let file = path ?? defaultPath(environment: environmentHome.map { ["HOME": $0] })
+        guard FileManager.default.fileExists(atPath: file) else {
+            if path == nil { return Configuration() }
+            throw ConfigurationError(file: file, line: nil, key: nil, problem: "no such file")
+        }
+        guard let data = FileManager.default.contents(atPath: file) else {
+            throw ConfigurationError(file: file, line: nil, key: nil, problem: "cannot be read (check its permissions)")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw ConfigurationError(file: file, line: nil, key: nil, problem: "is not UTF-8 text")
+        }
+        return try parse(text, file: file)
+    }
+
+    /// Parses config text; `file` only names it in errors.
+    public static func parse(_ text: String, file: String) throws(ConfigurationError) -> Configuration {
+        let table: TOMLTable
+        do {
+            table = try TOMLTable(string: text)
+        } catch let error as TOMLParseError {
+            throw ConfigurationError(file: file, line: error.source.begin.line, key: nil, problem: error.description)
+        } catch {
+            throw ConfigurationError(file: file, line: nil, key: nil, problem: "is not valid TOML")
+        }
+        var reader = TableReader(file: file, source: text)
+        return try reader.configuration(from: table)
+    }
+}
+
+/// Walks the parsed table, checking every key and type, and remembering
+/// where each key is written so errors can point at its line.
+private struct TableReader {
+    let file: String
+    let lines: [Substring]
+
+    init(file: String, source: String) {
+        self.file = file
+        lines = source.split(separator: "\n", omittingEmptySubsequences: false)
+    }
+
+    mutating func configuration(from table: TOMLTable) throws(ConfigurationError) -> Configuration {
+        var config = Configuration()
+        try only(["cloudflare", "engine", "audio", "ssip"], in: table, section: nil)
+
+        if let cloudflare = table["cloudflare"] {
+            let section = try self.table(cloudflare, key: "cloudflare", section: nil)
+            try only(["account_id", "api_token", "api_token_file", "base_url"], in: section, section: "cloudflare")
+            config.cloudflare.accountID = try string(section, "account_id", section: "cloudflare")
+            config.cloudflare.apiToken = try string(section, "api_token", section: "cloudflare", secret: true)
+            config.cloudflare.apiTokenFile = try string(section, "api_token_file", section: "cloudflare")
+            if let base = try string(section, "base_url", section: "cloudflare") {
+                guard base.hasPrefix("https://") || base.hasPrefix("http://") else {
+                    throw error("base_url", section: "cloudflare", "must start with https:// (or http:// for a local test server)")
+                }
+                config.cloudflare.baseURL = base
+            }
+        }
+
+        if let engines = table["engine"] {
+            guard let array = engines.array else {
+                throw error("engine", section: nil, "must be written as [[engine]] tables")
+            }
+            var entries: [Configuration.Engine] = []
+            for (index, value) in array.enumerated() {
+                let name = "engine #\(index + 1)"
+                guard let section = value.table else { throw error("engine", section: nil, "must be written as [[engine]] tables") }
+                try only(["model", "transport", "speaker", "language"], in: section, section: "engine")
+                guard let model = try string(section, "model", section: "engine") else {
+                    throw ConfigurationError(
+                        file: file, line: line(ofSection: "[[engine]]", occurrence: index), key: "model",
+                        problem: "\(name) has no model; name one of \(Configuration.knownModels.sorted().joined(separator: ", "))")
+                }
+                guard Configuration.knownModels.contains(model) else {
+                    throw error("model", section: "engine", "unknown model \"\(model)\"; use one of \(Configuration.knownModels.sorted().joined(separator: ", "))")
+                }
+                let transport = try string(section, "transport", section: "engine")
+                if let transport, !["websocket", "post"].contains(transport) {
+                    throw error("transport", section: "engine", "must be \"websocket\" or \"post\"")
+                }
+                entries.append(
+                    Configuration.Engine(
+                        model: model, transport: transport, speaker: try string(section, "speaker", section: "engine"),
+                        language: try string(section, "language", section: "engine")))
+            }
+            if !entries.contains(where: \.isOffline) { entries.append(Configuration.Engine(model: Configuration.offlineModel)) }
+            config.engines = entries
+        }
+
+        if let audio = table["audio"] {
+            let section = try self.table(audio, key: "audio", section: nil)
+            try only(["device"], in: section, section: "audio")
+            if let device = try string(section, "device", section: "audio") {
+                guard !device.isEmpty else { throw error("device", section: "audio", "must name an ALSA PCM, e.g. \"default\" (see aplay -L)") }
+                config.audioDevice = device
+            }
+        }
+
+        if let ssip = table["ssip"] {
+            let section = try self.table(ssip, key: "ssip", section: nil)
+            try only(["socket", "speechd_compat"], in: section, section: "ssip")
+            config.ssipSocket = try string(section, "socket", section: "ssip")
+            if let compat = section["speechd_compat"] {
+                guard let flag = compat.bool else { throw error("speechd_compat", section: "ssip", "must be true or false") }
+                config.speechdCompat = flag
+            }
+        }
+        return config
+    }
+
+    private func table(_ value: any TOMLValueConvertible, key: String, section: String?) throws(ConfigurationError) -> TOMLTable {
+        guard let table = value.table else { throw error(key, section: section, "must be a [\(key)] table") }
+        return table
+    }
+
+    private func string(_ table: TOMLTable, _ key: String, section: String, secret: Bool = false) throws(ConfigurationError) -> String? {
+        guard let value = table[key] else { return nil }
+        guard let string = value.string else {
+            throw error(key, section: section, secret ? "must be a string" : "must be a string in quotes")
+        }
+        return string
+    }
+
+    private func only(_ allowed: Set<String>, in table: TOMLTable, section: String?) throws(ConfigurationError) {
+        for key in table.keys where !allowed.contains(key) {
+            throw error(key, section: section, "unknown key; expected one of \(allowed.sorted().joined(separator: ", "))")
+        }
+    }
+
+    private func error(_ key: String, section: String?, _ problem: String) -> ConfigurationError {
+        let name = section.map { "[\($0)] \(key)" } ?? key
+        return ConfigurationError(file: file, line: line(of: key, section: section), key: name, problem: problem)
+    }
+
+    /// The line (1-based) where `key` is assigned inside `section`, found by
+    /// scanning the text: TOMLKit keeps no positions for values.
+    private func line(of key: String, section: String?) -> Int? {
+        var inSection = section == nil
+        for (index, raw) in lines.enumerated() {
+            let line = raw.trimmingCharacters(in: .whitespaces)
+            if line.hasPrefix("[") {
+                let name = line.trimmingCharacters(in: CharacterSet(charactersIn: "[] \t"))
+                inSection = name == section || (section == nil && name == key)
+                if section == nil, name == key { return index + 1 }
+                continue
+            }
+            guard inSection, line.hasPrefix(key) else { continue }
+            let rest = line.dropFirst(key.count).trimmingCharacters(in: .whitespaces)
+            if rest.hasPrefix("=") { return index + 1 }
+        }
+        return nil
+    }
+
+    private func line(ofSection header: String, occurrence: Int) -> Int? {
+        var seen = 0
+        for (index, raw) in lines.enumerated() where raw.trimmingCharacters(in: .whitespaces).hasPrefix(header) {
+            if seen == occurrence { return index + 1 }
+            seen += 1
+        }
+        return nil
+    }
+}

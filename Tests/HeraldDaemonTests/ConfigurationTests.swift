@@ -1,0 +1,89 @@
+import HeraldDaemon
+import Testing
+
+struct ConfigurationTests {
+    @Test func noFileMeansEspeakOnTheDefaultDevice() throws {
+        let config = try Configuration.load(path: nil as String?, environmentHome: "/nonexistent-herald-test")
+        #expect(config.engines == [Configuration.Engine(model: "espeak-ng")])
+        #expect(config.audioDevice == "default")
+    }
+
+    @Test func theDesignExampleParses() throws {
+        let text = """
+            [cloudflare]
+            account_id = "abc123"
+            api_token_file = "~/.config/herald/token"
+
+            [[engine]]
+            model = "@cf/deepgram/aura-2-en"
+            transport = "websocket"
+            speaker = "luna"
+
+            [[engine]]
+            model = "@cf/myshell-ai/melotts"
+
+            [[engine]]
+            model = "espeak-ng"
+
+            [audio]
+            device = "pulse"
+
+            [ssip]
+            socket = "/run/user/1000/herald/ssip.sock"
+            speechd_compat = true
+            """
+        let config = try Configuration.parse(text, file: "config.toml")
+        #expect(config.engines.map(\.model) == ["@cf/deepgram/aura-2-en", "@cf/myshell-ai/melotts", "espeak-ng"])
+        #expect(config.engines[0].speaker == "luna")
+        #expect(config.audioDevice == "pulse")
+        #expect(config.speechdCompat)
+        #expect(config.cloudflare.accountID == "abc123")
+    }
+
+    @Test func espeakIsAlwaysTheLastResort() throws {
+        let config = try Configuration.parse("[[engine]]\nmodel = \"@cf/deepgram/aura-1\"\n", file: "c.toml")
+        #expect(config.engines.map(\.model) == ["@cf/deepgram/aura-1", "espeak-ng"])
+    }
+
+    struct Bad: CustomTestStringConvertible, Sendable {
+        let text: String
+        let line: Int?
+        let key: String?
+        let says: String
+        var testDescription: String { says }
+    }
+
+    static let bad: [Bad] = [
+        Bad(text: "[audio]\ndevice = \n", line: 2, key: nil, says: "expected value"),
+        Bad(text: "[audio]\ndevcie = \"x\"\n", line: 2, key: "[audio] devcie", says: "unknown key"),
+        Bad(text: "\n[audio]\ndevice = 5\n", line: 3, key: "[audio] device", says: "must be a string"),
+        Bad(text: "[[engine]]\nmodel = \"@cf/nope\"\n", line: 2, key: "[engine] model", says: "unknown model"),
+        Bad(text: "[[engine]]\nspeaker = \"luna\"\n", line: 1, key: "model", says: "has no model"),
+        Bad(text: "[ssip]\nspeechd_compat = \"yes\"\n", line: 2, key: "[ssip] speechd_compat", says: "true or false"),
+        Bad(text: "[cloudflare]\nbase_url = \"ftp://x\"\n", line: 2, key: "[cloudflare] base_url", says: "https://"),
+    ]
+
+    @Test(arguments: bad)
+    func badConfigNamesFileLineAndKey(_ bad: Bad) {
+        #expect {
+            try Configuration.parse(bad.text, file: "/home/u/.config/herald/config.toml")
+        } throws: { error in
+            guard let error = error as? ConfigurationError else { return false }
+            return error.file == "/home/u/.config/herald/config.toml" && error.line == bad.line && error.key == bad.key
+                && error.description.contains(bad.says)
+        }
+    }
+
+    @Test func theTokenNeverAppearsInDescriptionsOrErrors() throws {
+        let config = try Configuration.parse("[cloudflare]\napi_token = \"sekrit-token-value\"\n", file: "c.toml")
+        #expect(!"\(config.cloudflare)".contains("sekrit"))
+        #expect(throws: ConfigurationError.self) {
+            try Configuration.parse("[cloudflare]\napi_token = 42\n", file: "c.toml")
+        }
+        do {
+            _ = try Configuration.parse("[cloudflare]\napi_token = \"sekrit\nmore\"\n", file: "c.toml")
+        } catch {
+            #expect(!"\(error)".contains("sekrit"))
+        }
+    }
+}
