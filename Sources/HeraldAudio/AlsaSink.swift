@@ -56,8 +56,8 @@ public final class AlsaSink: AudioSink {
     /// Queues `chunk` behind earlier requests and returns once all its frames are
     /// in the device buffer, or `.stopped` if `stop()` came first.
     ///
-    /// Task cancellation is not a stop: the Player decides what to silence and
-    /// calls `stop()`, which affects everything queued.
+    /// Cancelling the calling task stops the sink (see `submit`), so a player
+    /// that cancels a message's task silences it even mid-call.
     public func play(_ chunk: AudioChunk) async throws(AudioError) -> PlaybackOutcome {
         try await submit(.play(chunk))
     }
@@ -100,18 +100,25 @@ public final class AlsaSink: AudioSink {
         core.state.withLock { $0.lastStopToDrop }
     }
 
+    /// Queues a request. A cancelled task's request never plays: cancellation
+    /// before the request is queued is seen under the lock, and cancellation
+    /// after it stops the sink, which ends every request queued before.
     private func submit(_ kind: Request.Kind) async throws(AudioError) -> PlaybackOutcome {
-        let result = await withCheckedContinuation { continuation in
-            let queued = core.state.withLock { state in
-                guard !state.isShutDown else { return false }
-                state.queue.append(Request(kind: kind, generation: state.stopGeneration, continuation: continuation))
-                return true
+        let result = await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let queued = core.state.withLock { state in
+                    guard !state.isShutDown, !Task.isCancelled else { return false }
+                    state.queue.append(Request(kind: kind, generation: state.stopGeneration, continuation: continuation))
+                    return true
+                }
+                if queued {
+                    core.wakeup.signal()
+                } else {
+                    continuation.resume(returning: .success(.stopped(framesAccepted: 0)))
+                }
             }
-            if queued {
-                core.wakeup.signal()
-            } else {
-                continuation.resume(returning: .success(.stopped(framesAccepted: 0)))
-            }
+        } onCancel: {
+            stop()
         }
         return try result.get()
     }

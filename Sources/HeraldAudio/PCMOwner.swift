@@ -23,8 +23,16 @@ final class PCMOwner {
     private var pcm: PCMDevice?
     private var handledGeneration: UInt64 = 0
     private var current: InFlight?
-    /// True from an open failure (logged once) until the next successful open.
-    private var outageReported = false
+    /// The problem last logged at error level, so that a device that stays
+    /// broken is reported once, not on every play.
+    private var reportedProblem: Problem?
+
+    private enum Problem {
+        /// Cleared by the next successful open.
+        case openFailed
+        /// Cleared by the next play that completes.
+        case writeFailed
+    }
 
     private struct InFlight {
         let request: Request
@@ -54,7 +62,7 @@ final class PCMOwner {
         while true {
             core.wakeup.reset()
             let wantsNext = current == nil
-            let (generation, stoppedAt, isShutDown, stale, next) = core.state.withLock { state in
+            let (generation, stoppedAt, isShutDown, stale, next, stillQueued) = core.state.withLock { state in
                 let generation = state.stopGeneration
                 var stale: [Request] = []
                 if state.queue.contains(where: { $0.generation != generation }) {
@@ -62,7 +70,7 @@ final class PCMOwner {
                     state.queue.removeAll { $0.generation != generation }
                 }
                 let next = wantsNext && !state.queue.isEmpty ? state.queue.removeFirst() : nil
-                return (generation, state.stopRequestedAt, state.isShutDown, stale, next)
+                return (generation, state.stopRequestedAt, state.isShutDown, stale, next, !state.queue.isEmpty)
             }
             if generation != handledGeneration {
                 handleStop(generation: generation, requestedAt: stoppedAt)
@@ -74,6 +82,9 @@ final class PCMOwner {
                 current = InFlight(request: next)
             }
             guard var work = current else {
+                // A stop may have just ended the request in flight while newer
+                // requests wait (their wake-up was consumed above): take them now.
+                if stillQueued { continue }
                 if isShutDown { break }
                 waitForWakeup(timeout: -1)
                 continue
@@ -193,6 +204,10 @@ final class PCMOwner {
                     return fail(error, while: "playing")
                 }
             }
+            if reportedProblem == .writeFailed {
+                reportedProblem = nil
+                logger.info("Audio device works again")
+            }
             return .finished(.success(.completed))
         }
     }
@@ -200,8 +215,8 @@ final class PCMOwner {
     private func openDevice(for format: AudioFormat) -> Result<PCMDevice, AudioError> {
         do {
             let device = try PCMDevice(name: deviceName, format: format)
-            if outageReported {
-                outageReported = false
+            if reportedProblem == .openFailed {
+                reportedProblem = nil
                 logger.info("Audio device is available again")
             }
             logger.debug(
@@ -213,16 +228,16 @@ final class PCMOwner {
                 ])
             return .success(device)
         } catch {
-            let message = Self.openFailureMessage(device: deviceName, error: error)
-            if !outageReported {
-                outageReported = true
+            let message = Self.openFailureMessage(device: deviceName, format: format, error: error)
+            if reportedProblem == nil {
+                reportedProblem = .openFailed
                 logger.error("\(message)")
             }
             return .failure(AudioError(.deviceUnavailable, message))
         }
     }
 
-    static func openFailureMessage(device: String, error: PCMError) -> String {
+    static func openFailureMessage(device: String, format: AudioFormat, error: PCMError) -> String {
         let lookUp = "Check `device` under [audio] in the Herald config; `aplay -L` lists the ALSA device names."
         switch error.code {
         case -EBUSY:
@@ -231,7 +246,7 @@ final class PCMOwner {
         case -ENOENT, -ENODEV, -ENXIO:
             return "ALSA device \"\(device)\" does not exist or is not connected (\(error.detail)). " + lookUp
         default:
-            return "ALSA device \"\(device)\" cannot be opened (\(error.detail)). " + lookUp
+            return "ALSA device \"\(device)\" cannot be opened for \(format) (\(error.detail)). " + lookUp
         }
     }
 
@@ -240,7 +255,10 @@ final class PCMOwner {
         let detail = String(cString: snd_strerror(error))
         let message = "ALSA device \"\(deviceName)\" failed while \(doing) (\(detail)); "
             + "Herald closed it and will reopen it for the next audio."
-        logger.error("\(message)")
+        if reportedProblem == nil {
+            reportedProblem = .writeFailed
+            logger.error("\(message)")
+        }
         pcm = nil
         return .finished(.failure(AudioError(.deviceFailed, message)))
     }
@@ -252,9 +270,12 @@ final class PCMOwner {
         if let step = playOut(device, &work) {
             return step
         }
-        // Everything was heard. Drop now rather than let the PCM sit in underrun:
-        // PulseAudio then corks the stream (no idle wake-ups, the sink may
-        // suspend), and the next play only needs snd_pcm_prepare, not a new open.
+        // Everything was heard. The PCM stays open (reopening the pulse plugin
+        // costs about 1.3 ms here, snd_pcm_prepare about 0.4 ms), but is dropped
+        // rather than left in underrun: measured on the pulse PCM, both idle at
+        // ~0.3 ms CPU/s in this process (the owner thread does not poll the PCM
+        // when idle, so an xrun'd descriptor cannot make it spin), but only the
+        // dropped one is corked in PulseAudio, which lets the sink suspend.
         device.drop()
         return .finished(.success(.completed))
     }

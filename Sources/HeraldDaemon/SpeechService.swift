@@ -6,7 +6,7 @@ public import ServiceLifecycle
 ///
 /// With `exitWhenIdle` it ends by itself once everything queued at start has
 /// been spoken (for `heraldd --say`), which shuts the whole group down.
-public struct SpeechService: Service {
+public struct SpeechService: Service, CustomStringConvertible {
     let stack: SpeechStack
     let greeting: [String]
     let exitWhenIdle: Bool
@@ -18,6 +18,9 @@ public struct SpeechService: Service {
         self.exitWhenIdle = exitWhenIdle
         self.logger = logger
     }
+
+    /// Service lifecycle logs services by description; the greeting is spoken text and stays out.
+    public var description: String { "SpeechService" }
 
     public func run() async throws {
         let events = await stack.scheduler.events()

@@ -66,135 +66,226 @@ struct AlsaSinkTests {
                 #expect(error.message.contains("\"herald_no_such_device\""))
                 #expect(error.message.contains("aplay -L"))
                 #expect(error.message.contains("[audio]"))
-                print("missing device: \(error.message)")
             }
             #expect(ContinuousClock.now - start < .milliseconds(500))
         }
         #expect(try await sink.drain() == .completed)
-        #expect(log.all.filter { $0.level == .error }.count == 1)
+        let errors = log.all.filter { $0.level == .error }
+        #expect(errors.count == 1)
+        print("missing device, logged once: \(errors.first?.message ?? "-")")
     }
 
-    @Test func pacedPlaybackKeepsTimeStopsAtOnceAndRecovers() async throws {
+    @Test func deviceThatComesBackIsUsedAgain() async throws {
         let (logger, log) = RecordingLogHandler.logger()
-        let sink = AlsaSink(device: "heraldpaced", logger: logger)
+        let sink = AlsaSink(device: "heraldlate", logger: logger)
+        defer { sink.shutdown() }
         let chunk = try #require(TestTone.chunks(frequency: 440, seconds: 0.1, format: mono22k).first)
 
-        // The server is not up yet: the device is unavailable, and comes back by itself.
         await #expect(throws: AudioError.self) { try await sink.play(chunk) }
-        let pulse = try PrivatePulseAudio(socket: config.pulseSocket, directory: config.directory)
+        let pulse = try PrivatePulseAudio(
+            socket: config.capture("late.sock"), directory: config.directory, ticking: false)
         defer { pulse.stop() }
-
-        let start = ContinuousClock.now
-        for chunk in TestTone.chunks(frequency: 440, seconds: 3, format: mono22k) {
-            #expect(try await sink.play(chunk) == .completed)
-        }
-        let handedOver = ContinuousClock.now - start
-        #expect(try await sink.drain() == .completed)
-        let heard = ContinuousClock.now - start
-        print("paced: 3 s of audio handed over in \(handedOver), heard after \(heard)")
-        #expect(handedOver > .milliseconds(2800) && handedOver < .milliseconds(3300))
-        #expect(heard > .milliseconds(2950) && heard < .milliseconds(3600))
-        #expect(log.all.contains { $0.level == .info && $0.message.contains("available again") })
-        #expect(log.all.filter { $0.level == .error }.count == 1)
-
-        // Idle after a drain: the owner thread sleeps without a timeout and the
-        // dropped PCM lets the pulse plugin rest, so the process uses no CPU.
-        let cpuBefore = processCPUTime()
-        try await Task.sleep(for: .seconds(1))
-        let idleCPU = processCPUTime() - cpuBefore
-        print("paced: CPU used in 1 s idle after drain: \(idleCPU)")
-        #expect(idleCPU < .milliseconds(30))
-
-        // A following play after the idle period works without reopening.
         #expect(try await sink.play(chunk) == .completed)
         #expect(try await sink.drain() == .completed)
-        sink.shutdown()
-        let wav = try WAVFile(path: config.capture("paced.wav"))
-        #expect(abs(wav.frameCount - mono22k.frames(milliseconds: 3100)) <= mono22k.frames(milliseconds: 20))
-        #expect(wav.rms() > 0.3)
+        #expect(log.all.filter { $0.level == .error }.count == 1)
+        #expect(log.all.contains { $0.level == .info && $0.message.contains("available again") })
     }
 
-    @Test func stopFromAnotherThreadDropsAtOnceAndLaterAudioPlays() async throws {
-        let pulse = try PrivatePulseAudio(socket: config.pulseSocket, directory: config.directory)
-        defer { pulse.stop() }
-        let sink = AlsaSink(device: "heraldstopped", logger: Logger(label: "test.alsa"))
-        let capture = config.capture("stopped.wav")
-
-        let stopCalled = TimeMark()
-        let started = ContinuousClock.now
+    @Test(.timeLimit(.minutes(1)))
+    func stopsRacingWithPlaysNeverLoseARequest() async throws {
+        // `null` takes audio as fast as it comes, so stops land in every phase:
+        // queued, mid-write, mid-drain, between requests.
+        let sink = AlsaSink(device: "null", logger: Logger(label: "test.alsa"))
+        let chunks = TestTone.chunks(frequency: 440, seconds: 0.05, format: mono22k, chunkMilliseconds: 10)
+        let done = TimeMark()
         Thread.detachNewThread {
-            Thread.sleep(forTimeInterval: 0.5)
-            stopCalled.mark()
-            sink.stop()
-        }
-        var stopped: PlaybackOutcome?
-        var returned: ContinuousClock.Instant?
-        var framesBeforeStop = 0
-        for chunk in TestTone.chunks(frequency: 440, seconds: 3, format: mono22k, chunkMilliseconds: 50) {
-            let outcome = try await sink.play(chunk)
-            if case .stopped(let accepted) = outcome {
-                returned = .now
-                stopped = outcome
-                framesBeforeStop += accepted
-                break
+            while done.value == nil {
+                sink.stop()
+                usleep(UInt32.random(in: 20...300))
             }
-            framesBeforeStop += chunk.frameCount
         }
-        let stopAt = try #require(stopCalled.value)
-        let returnedAt = try #require(returned, "play never returned .stopped")
-        let dropLatency = try #require(sink.lastStopToDropLatency)
-        print("stop: called \(stopAt - started) in; stop→drop \(dropLatency), stop→play returned \(returnedAt - stopAt); \(stopped!)")
-        #expect(dropLatency < .milliseconds(5))
-        #expect(returnedAt - stopAt < .milliseconds(10))
-
-        // Nothing more reaches the device after the stop.
-        let sizeAtStop = try FileManager.default.attributesOfItem(atPath: capture)[.size] as? Int
-        try await Task.sleep(for: .milliseconds(300))
-        let sizeLater = try FileManager.default.attributesOfItem(atPath: capture)[.size] as? Int
-        #expect(sizeAtStop == sizeLater)
-
-        // Audio after the stop plays normally.
-        for chunk in TestTone.chunks(frequency: 880, seconds: 0.3, format: mono22k) {
-            #expect(try await sink.play(chunk) == .completed)
+        let outcomes = try await withThrowingTaskGroup(of: [PlaybackOutcome].self) { group in
+            for _ in 0..<4 {
+                group.addTask {
+                    var outcomes: [PlaybackOutcome] = []
+                    for round in 0..<500 {
+                        outcomes.append(
+                            round % 10 == 9 ? try await sink.drain() : try await sink.play(chunks[round % chunks.count]))
+                    }
+                    return outcomes
+                }
+            }
+            return try await group.reduce(into: []) { $0 += $1 }
         }
-        #expect(try await sink.drain() == .completed)
+        done.mark()
+        let completed = outcomes.filter { $0 == .completed }.count
+        print("racing stops: \(completed) completed, \(outcomes.count - completed) stopped")
+        #expect(outcomes.count == 2000)
+        #expect(completed > 0 && completed < 2000)
+        try await Task.sleep(for: .milliseconds(5))
+        #expect(try await sink.play(chunks[0]) == .completed)
         sink.shutdown()
-
-        let wav = try WAVFile(path: capture)
-        let after = mono22k.frames(milliseconds: 300)
-        let before = wav.frameCount - after
-        print("stop: captured \(mono22k.seconds(frames: before)) s before the stop (accepted \(framesBeforeStop) frames), then \(after) frames")
-        #expect(before >= mono22k.frames(milliseconds: 450))
-        #expect(before <= mono22k.frames(milliseconds: 500 + 60))
-        #expect(before == framesBeforeStop)
-        #expect(abs(wav.toneFrequency(frames: 0..<before) - 440) < 10)
-        #expect(abs(wav.toneFrequency(frames: before..<wav.frameCount) - 880) < 10)
-        #expect(wav.rms(frames: before..<wav.frameCount) > 0.3)
     }
 
-    @Test func stopAndShutdownEndEveryQueuedRequest() async throws {
-        let pulse = try PrivatePulseAudio(socket: config.pulseSocket, directory: config.directory)
-        defer { pulse.stop() }
-        let sink = AlsaSink(device: "heraldpulse", logger: Logger(label: "test.alsa"))
-        let second = TestTone.chunks(frequency: 440, seconds: 1, format: mono22k, chunkMilliseconds: 1000)[0]
+    /// Where timing matters: a PulseAudio null sink keeps real time.
+    @Suite(.privatePulseAudio)
+    struct Paced {
+        let config = ALSATestConfig.shared
+        let mono22k = AudioFormat(sampleRate: 22050)
 
-        async let first = sink.play(second)
-        async let queued = sink.play(second)
-        async let drained = sink.drain()
-        try await Task.sleep(for: .milliseconds(300))
-        sink.stop()
-        let outcomes = try await [first, queued, drained]
-        print("stop with a queue: \(outcomes)")
-        #expect(outcomes.allSatisfy { if case .stopped = $0 { true } else { false } })
-        #expect(outcomes.filter { $0 == .stopped(framesAccepted: 0) }.count >= 2)
+        @Test func playbackKeepsTimeAndIdlesQuietly() async throws {
+            let sink = AlsaSink(device: "heraldpaced", logger: Logger(label: "test.alsa"))
+            let chunks = TestTone.chunks(frequency: 440, seconds: 3, format: mono22k)
+            let cpuAtStart = processCPUTime()
+            let start = ContinuousClock.now
+            for chunk in chunks {
+                #expect(try await sink.play(chunk) == .completed)
+            }
+            let handedOver = ContinuousClock.now - start
+            #expect(try await sink.drain() == .completed)
+            let heard = ContinuousClock.now - start
+            let playingCPU = processCPUTime() - cpuAtStart
+            print("paced: 3 s of audio handed over after \(handedOver), heard after \(heard), CPU \(playingCPU)")
+            #expect(playingCPU < .milliseconds(300))
+            #expect(handedOver > .milliseconds(2850) && handedOver < .milliseconds(3200))
+            #expect(heard > .milliseconds(2950) && heard < .milliseconds(3300))
 
-        async let pending = sink.play(second)
-        try await Task.sleep(for: .milliseconds(200))
-        let start = ContinuousClock.now
-        sink.shutdown()
-        print("shutdown took \(ContinuousClock.now - start)")
-        #expect(ContinuousClock.now - start < .milliseconds(100))
-        if case .stopped = try await pending {} else { Issue.record("pending play was not stopped by shutdown") }
-        #expect(try await sink.play(second) == .stopped(framesAccepted: 0))
+            // Idle after a drain: the owner thread sleeps without a timeout and the
+            // dropped PCM lets the pulse plugin rest, so the process uses no CPU.
+            let cpuBefore = processCPUTime()
+            try await Task.sleep(for: .seconds(1))
+            let idleCPU = processCPUTime() - cpuBefore
+            print("paced: CPU used in 1 s idle after drain: \(idleCPU)")
+            #expect(idleCPU < .milliseconds(30))
+
+            // The next utterance plays on the same open device.
+            let again = ContinuousClock.now
+            for chunk in TestTone.chunks(frequency: 440, seconds: 0.2, format: mono22k) {
+                #expect(try await sink.play(chunk) == .completed)
+            }
+            #expect(try await sink.drain() == .completed)
+            print("paced: 0.2 s after idle heard after \(ContinuousClock.now - again)")
+            sink.shutdown()
+            let wav = try WAVFile(path: config.capture("paced.wav"))
+            #expect(abs(wav.frameCount - mono22k.frames(milliseconds: 3200)) <= mono22k.frames(milliseconds: 20))
+            #expect(wav.rms() > 0.3)
+        }
+
+        @Test func stopFromAnotherThreadDropsAtOnceAndLaterAudioPlays() async throws {
+            let sink = AlsaSink(device: "heraldstopped", logger: Logger(label: "test.alsa"))
+            let capture = config.capture("stopped.wav")
+
+            let stopCalled = TimeMark()
+            let started = ContinuousClock.now
+            Thread.detachNewThread {
+                Thread.sleep(forTimeInterval: 0.5)
+                stopCalled.mark()
+                sink.stop()
+            }
+            var stopped: PlaybackOutcome?
+            var returned: ContinuousClock.Instant?
+            var framesBeforeStop = 0
+            for chunk in TestTone.chunks(frequency: 440, seconds: 3, format: mono22k, chunkMilliseconds: 50) {
+                let outcome = try await sink.play(chunk)
+                if case .stopped(let accepted) = outcome {
+                    returned = .now
+                    stopped = outcome
+                    framesBeforeStop += accepted
+                    break
+                }
+                framesBeforeStop += chunk.frameCount
+            }
+            let stopAt = try #require(stopCalled.value)
+            let returnedAt = try #require(returned, "play never returned .stopped")
+            let dropLatency = try #require(sink.lastStopToDropLatency)
+            print(
+                "stop: called \(stopAt - started) in; stop→drop \(dropLatency), "
+                    + "stop→play returned \(returnedAt - stopAt); \(stopped.map { "\($0)" } ?? "-")")
+            #expect(dropLatency < .milliseconds(5))
+            #expect(returnedAt - stopAt < .milliseconds(10))
+
+            // Nothing more reaches the device after the stop.
+            let size = { try FileManager.default.attributesOfItem(atPath: capture)[.size] as? Int }
+            let sizeAtStop = try size()
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(try size() == sizeAtStop)
+
+            // Audio after the stop plays normally.
+            for chunk in TestTone.chunks(frequency: 880, seconds: 0.3, format: mono22k) {
+                #expect(try await sink.play(chunk) == .completed)
+            }
+            #expect(try await sink.drain() == .completed)
+            sink.shutdown()
+
+            let wav = try WAVFile(path: capture)
+            let after = mono22k.frames(milliseconds: 300)
+            let before = wav.frameCount - after
+            print(
+                "stop: captured \(mono22k.seconds(frames: before)) s before the stop "
+                    + "(play accepted \(framesBeforeStop) frames), then \(after) frames")
+            #expect(before == framesBeforeStop)
+            #expect(before >= mono22k.frames(milliseconds: 450))
+            #expect(before <= mono22k.frames(milliseconds: 500 + 50))
+            #expect(abs(wav.toneFrequency(frames: 0..<before) - 440) < 10)
+            #expect(abs(wav.toneFrequency(frames: before..<wav.frameCount) - 880) < 10)
+            #expect(wav.rms(frames: before..<wav.frameCount) > 0.3)
+        }
+
+        @Test func drainStartsATailShorterThanTheBuffer() async throws {
+            // 20 ms is less than the 40 ms that starts playback by itself.
+            let sink = AlsaSink(device: "heraldpulse", logger: Logger(label: "test.alsa"))
+            defer { sink.shutdown() }
+            let tail = TestTone.chunks(frequency: 440, seconds: 0.02, format: mono22k)[0]
+            for _ in 1...2 {
+                let start = ContinuousClock.now
+                #expect(try await sink.play(tail) == .completed)
+                #expect(try await sink.drain() == .completed)
+                let took = ContinuousClock.now - start
+                print("20 ms tail: heard after \(took)")
+                #expect(took > .milliseconds(15) && took < .milliseconds(200))
+            }
+        }
+
+        @Test(.timeLimit(.minutes(1)))
+        func playRightAfterStopIsNotLeftWaiting() async throws {
+            let sink = AlsaSink(device: "heraldpulse", logger: Logger(label: "test.alsa"))
+            defer { sink.shutdown() }
+            let long = TestTone.chunks(frequency: 440, seconds: 1, format: mono22k, chunkMilliseconds: 1000)[0]
+            let short = TestTone.chunks(frequency: 440, seconds: 0.01, format: mono22k)[0]
+            for _ in 0..<30 {
+                async let interrupted = sink.play(long)
+                try await Task.sleep(for: .milliseconds(20))
+                sink.stop()
+                async let next = sink.play(short)
+                #expect(try await interrupted != .completed)
+                #expect(try await next == .completed)
+            }
+        }
+
+        @Test func stopAndShutdownEndEveryQueuedRequest() async throws {
+            let sink = AlsaSink(device: "heraldpulse", logger: Logger(label: "test.alsa"))
+            let second = TestTone.chunks(frequency: 440, seconds: 1, format: mono22k, chunkMilliseconds: 1000)[0]
+
+            async let first = sink.play(second)
+            async let queued = sink.play(second)
+            async let drained = sink.drain()
+            try await Task.sleep(for: .milliseconds(300))
+            sink.stop()
+            let outcomes = try await [first, queued, drained]
+            print("stop with a queue: \(outcomes)")
+            #expect(outcomes.allSatisfy { if case .stopped = $0 { true } else { false } })
+            #expect(outcomes.filter { $0 == .stopped(framesAccepted: 0) }.count >= 2)
+
+            async let pending = sink.play(second)
+            try await Task.sleep(for: .milliseconds(200))
+            let start = ContinuousClock.now
+            sink.shutdown()
+            let took = ContinuousClock.now - start
+            print("shutdown with a pending play took \(took)")
+            #expect(took < .milliseconds(100))
+            let pendingOutcome = try await pending
+            #expect(pendingOutcome != .completed)
+            #expect(try await sink.play(second) == .stopped(framesAccepted: 0))
+        }
     }
 }

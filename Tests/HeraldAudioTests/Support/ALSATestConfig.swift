@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 
 /// A private ALSA configuration for the whole test process.
 ///
@@ -45,6 +46,10 @@ final class ALSATestConfig: Sendable {
                 type pulse
                 server "unix:\(pulseSocket)"
             }
+            pcm.heraldlate {
+                type pulse
+                server "unix:\(file("late.sock"))"
+            }
             pcm.heraldpaced {
                 type file
                 slave.pcm "heraldpulse"
@@ -67,5 +72,12 @@ final class ALSATestConfig: Sendable {
     /// The path of a file that a PCM above captures into.
     func capture(_ name: String) -> String {
         directory.appendingPathComponent(name).path
+    }
+}
+
+extension Trait where Self == PrivatePulseAudioTrait {
+    /// One private PulseAudio for the suite, at `ALSATestConfig.shared.pulseSocket`.
+    static var privatePulseAudio: Self {
+        PrivatePulseAudioTrait(socket: ALSATestConfig.shared.pulseSocket, directory: ALSATestConfig.shared.directory)
     }
 }

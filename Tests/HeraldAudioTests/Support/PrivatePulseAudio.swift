@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 
 /// A PulseAudio server of the test's own, playing into a null sink that keeps time.
 ///
@@ -6,32 +7,38 @@ import Foundation
 /// tests that measure pacing or interruption play to this server through a
 /// `type pulse` PCM. A null sink sleeps in blocks of up to 2 s and delays a new
 /// stream by 1–2 s; a 10 ms `pacat` stream of silence keeps it ticking in small
-/// blocks, so the stream under test starts and moves at once.
+/// blocks, and `start(ticking: true)` waits until a probe stream has played,
+/// so the stream under test starts and moves at once.
 ///
 /// Runs as root too (this machine does): `-n` skips the default script, the
-/// modules are loaded explicitly, HOME and PULSE_RUNTIME_PATH point into the
-/// temp folder, and no pid file is used. Candidate for `HeraldTesting`.
-final class PrivatePulseAudio {
+/// modules are loaded explicitly, HOME and PULSE_RUNTIME_PATH point into a
+/// private folder, and no pid file is used. Candidate for `HeraldTesting`.
+final class PrivatePulseAudio: @unchecked Sendable {
     struct StartError: Error, CustomStringConvertible {
         let description: String
     }
 
     /// `unix:…`, for `pcm.NAME { type pulse; server "…" }` or `pacat -s`.
     let server: String
-    private let daemon: Process
-    private let ticker: Process
+    private let daemon: ChildProcess
+    private var ticker: ChildProcess?
     private let logPath: String
 
-    /// Starts the server on `socket` and the ticking stream; waits until both run.
-    init(socket: String, directory: URL) throws {
+    /// The server a `.privatePulseAudio` suite runs with.
+    @TaskLocal static var current: PrivatePulseAudio?
+
+    /// Starts the server on `socket`; with `ticking`, also the ticking stream,
+    /// and waits until the sink plays in small blocks.
+    init(socket: String, directory: URL, ticking: Bool = true) throws {
         let fileManager = FileManager.default
-        let home = directory.appendingPathComponent("pulse-home", isDirectory: true)
-        let runtime = directory.appendingPathComponent("pulse-runtime", isDirectory: true)
+        let name = URL(fileURLWithPath: socket).deletingPathExtension().lastPathComponent
+        let home = directory.appendingPathComponent("\(name)-home", isDirectory: true)
+        let runtime = directory.appendingPathComponent("\(name)-runtime", isDirectory: true)
         for folder in [home, runtime] {
             try fileManager.createDirectory(at: folder, withIntermediateDirectories: true)
             try fileManager.setAttributes([.posixPermissions: 0o700], ofItemAtPath: folder.path)
         }
-        let script = directory.appendingPathComponent("pulse.pa")
+        let script = directory.appendingPathComponent("\(name).pa")
         try """
         load-module module-null-sink sink_name=herald_null
         load-module module-native-protocol-unix socket=\(socket) auth-anonymous=1
@@ -47,62 +54,79 @@ final class PrivatePulseAudio {
         environment["DBUS_SESSION_BUS_ADDRESS"] = "disabled:"
         environment.removeValue(forKey: "PULSE_SERVER")
 
-        logPath = directory.appendingPathComponent("pulse.log").path
-        _ = fileManager.createFile(atPath: logPath, contents: nil)
-        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
-
+        logPath = directory.appendingPathComponent("\(name).log").path
         server = "unix:\(socket)"
-        daemon = Process()
-        daemon.executableURL = try Self.find("pulseaudio")
-        daemon.arguments = [
-            "-n", "-F", script.path, "--daemonize=no", "--exit-idle-time=-1",
-            "--use-pid-file=no", "--disallow-exit", "--log-target=stderr",
-        ]
-        daemon.environment = environment
-        daemon.standardOutput = log
-        daemon.standardError = log
-        try daemon.run()
+        daemon = try ChildProcess(
+            try Self.find("pulseaudio"),
+            [
+                "-n", "-F", script.path, "--daemonize=no", "--exit-idle-time=-1",
+                "--use-pid-file=no", "--disallow-exit", "--log-target=stderr",
+            ],
+            environment: environment, logPath: logPath)
 
-        ticker = Process()
-        ticker.executableURL = try Self.find("pacat")
-        ticker.arguments = ["--latency-msec=10", "-s", server, "/dev/zero"]
-        ticker.environment = environment
-        ticker.standardOutput = log
-        ticker.standardError = log
-
-        let deadline = Date().addingTimeInterval(10)
+        let deadline = ContinuousClock.now + .seconds(10)
         while !fileManager.fileExists(atPath: socket) {
-            guard daemon.isRunning else { throw failure("pulseaudio exited (status \(daemon.terminationStatus))") }
-            guard Date() < deadline else { throw failure("pulseaudio did not create \(socket) within 10 s") }
-            usleep(20_000)
+            guard daemon.isRunning else { throw failure("pulseaudio exited") }
+            guard ContinuousClock.now < deadline else { throw failure("pulseaudio did not create \(socket) within 10 s") }
+            usleep(10_000)
         }
-        try ticker.run()
-        // The ticker connects within milliseconds; give the sink time to start its stream.
-        usleep(300_000)
-        guard ticker.isRunning else { throw failure("pacat could not play to \(server)") }
+        guard ticking else { return }
+
+        let pacat = try Self.find("pacat")
+        ticker = try ChildProcess(
+            pacat, ["--latency-msec=10", "-s", server, "/dev/zero"], environment: environment, logPath: logPath)
+        // The sink's first block after start is up to 2 s long; a 10 ms probe
+        // stream ends only after it, and from then on the sink ticks in 10 ms.
+        let probe = directory.appendingPathComponent("probe.raw")
+        try Data(count: 441 * 2).write(to: probe)
+        let warmUp = try ChildProcess(
+            pacat,
+            ["--raw", "--format=s16le", "--rate=44100", "--channels=1", "--latency-msec=10", "-s", server, probe.path],
+            environment: environment, logPath: logPath)
+        guard warmUp.waitForExit(timeout: .seconds(10)) else { throw failure("a 10 ms probe did not play within 10 s") }
+        guard ticker?.isRunning == true else { throw failure("pacat could not play to \(server)") }
     }
 
     deinit { stop() }
 
-    /// Ends both processes; safe to call twice.
+    /// Ends the ticking stream and the server; safe to call twice.
     func stop() {
-        for process in [ticker, daemon] where process.isRunning {
-            process.terminate()
-            process.waitUntilExit()
-        }
+        ticker?.terminate()
+        daemon.terminate()
     }
 
     private func failure(_ what: String) -> StartError {
         stop()
         let log = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
-        return StartError(description: "Cannot start the private PulseAudio for paced audio tests: \(what).\n--- log ---\n\(log)")
+        return StartError(
+            description: "Cannot start the private PulseAudio that paced audio tests need: \(what).\n--- \(logPath) ---\n\(log)")
     }
 
-    private static func find(_ program: String) throws -> URL {
+    private static func find(_ program: String) throws -> String {
         for folder in ["/usr/bin", "/usr/local/bin", "/bin"] {
             let path = "\(folder)/\(program)"
-            if FileManager.default.isExecutableFile(atPath: path) { return URL(fileURLWithPath: path) }
+            if FileManager.default.isExecutableFile(atPath: path) { return path }
         }
         throw StartError(description: "\(program) is not installed (Debian: pulseaudio, pulseaudio-utils)")
+    }
+}
+
+/// Runs a suite with one warmed-up private PulseAudio (`PrivatePulseAudio.current`),
+/// started before its first test and ended after its last. Fails the suite with
+/// the server's log when it cannot start.
+struct PrivatePulseAudioTrait: SuiteTrait, TestScoping {
+    let socket: String
+    let directory: URL
+
+    var isRecursive: Bool { false }
+
+    func provideScope(
+        for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void
+    ) async throws {
+        let pulse = try PrivatePulseAudio(socket: socket, directory: directory)
+        defer { pulse.stop() }
+        try await PrivatePulseAudio.$current.withValue(pulse) {
+            try await function()
+        }
     }
 }
