@@ -11,6 +11,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "heraldd", targets: ["heraldd"]),
+        .executable(name: "herald", targets: ["herald"]),
         .library(name: "HeraldCore", targets: ["HeraldCore"]),
     ],
     dependencies: [
@@ -42,18 +43,38 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(
+            name: "HeraldDBus",
+            dependencies: ["CDBus", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictSettings
+        ),
+        .target(
             name: "HeraldDaemon",
             dependencies: [
-                "HeraldCore", "HeraldEspeak", "HeraldAudio",
+                "HeraldCore", "HeraldEspeak", "HeraldAudio", "HeraldDBus",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
             ],
+            // The interface XML in dbus/ (linked here) is what the daemon serves for Introspect.
+            resources: [.embedInCode("Resources/org.herald.Speech1.xml")],
             swiftSettings: strictSettings
         ),
         .target(
             name: "HeraldTesting",
-            dependencies: ["HeraldCore"],
+            dependencies: ["HeraldCore", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "HeraldCLI",
+            dependencies: [
+                "HeraldCore", "HeraldDBus",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "herald",
+            dependencies: ["HeraldCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strictSettings
         ),
         .executableTarget(
@@ -68,10 +89,14 @@ let package = Package(
 
         .testTarget(name: "HeraldCoreTests", dependencies: ["HeraldCore", "HeraldTesting"], swiftSettings: strictSettings),
         .testTarget(name: "HeraldEspeakTests", dependencies: ["HeraldEspeak", "HeraldTesting"], swiftSettings: strictSettings),
+        .testTarget(name: "HeraldDBusTests", dependencies: ["HeraldDBus", "HeraldTesting"], swiftSettings: strictSettings),
         .testTarget(name: "HeraldAudioTests", dependencies: ["HeraldAudio", "HeraldTesting"], swiftSettings: strictSettings),
         .testTarget(
             name: "HeraldDaemonTests",
-            dependencies: ["HeraldDaemon", "HeraldTesting"],
+            dependencies: [
+                "HeraldDaemon", "HeraldCore", "HeraldAudio", "HeraldTesting",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strictSettings
         ),
     ],

@@ -1,4 +1,5 @@
 public import Logging
+internal import HeraldDBus
 internal import ServiceLifecycle
 
 /// Builds and runs the daemon: what `heraldd` calls after parsing its flags.
@@ -22,13 +23,25 @@ public enum HeraldDaemon {
         } catch {
             throw StartError(description: "\(error)")
         }
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        do {
+            let bus = try await SpeechBusService.start(stack: stack, logger: logger)
+            services.append(.init(service: bus, successTerminationBehavior: .gracefullyShutdownGroup))
+            logger.info("serving on the session bus", metadata: ["herald.dbus.name": "\(SpeechBusService.busName)"])
+        } catch let error where error.name.hasSuffix("AlreadyRunning") {
+            await stack.shutDown()
+            throw StartError(description: error.message)
+        } catch {
+            logger.error("no D-Bus interface: \(error.message)")
+        }
         logger.info(
             "heraldd ready",
             metadata: ["herald.engine": "\(stack.engineName)", "herald.audio.device": "\(configuration.audioDevice)"])
         let speech = SpeechService(stack: stack, greeting: greeting, exitWhenIdle: exitWhenIdle, logger: logger)
+        services.append(.init(service: speech, successTerminationBehavior: .gracefullyShutdownGroup))
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
-                services: [.init(service: speech, successTerminationBehavior: .gracefullyShutdownGroup)],
+                services: services,
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
         try await group.run()

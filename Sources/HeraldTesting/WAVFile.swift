@@ -1,22 +1,26 @@
-import Foundation
+internal import Foundation
 
 /// A 16-bit PCM WAV file as ALSA's `type file` PCM writes it, read for checks.
 ///
-/// Candidate for `HeraldTesting`.
-struct WAVFile {
-    struct FormatError: Error, CustomStringConvertible {
-        let description: String
+/// Shared in `HeraldTesting` because every test that plays through a
+/// capture PCM checks what was played the same way.
+public struct WAVFile: Sendable {
+    public struct FormatError: Error, CustomStringConvertible {
+        public let description: String
     }
 
-    let sampleRate: Int
-    let channels: Int
+    /// The bytes before the samples in the files ALSA writes (RIFF, fmt, data headers).
+    public static let headerSize = 44
+
+    public let sampleRate: Int
+    public let channels: Int
     /// Interleaved samples.
-    let samples: [Int16]
+    public let samples: [Int16]
 
-    var frameCount: Int { samples.count / max(1, channels) }
-    var seconds: Double { Double(frameCount) / Double(sampleRate) }
+    public var frameCount: Int { samples.count / max(1, channels) }
+    public var seconds: Double { Double(frameCount) / Double(sampleRate) }
 
-    init(path: String) throws {
+    public init(path: String) throws {
         let data = try Data(contentsOf: URL(fileURLWithPath: path))
         let bytes = [UInt8](data)
         func u32(_ at: Int) -> Int {
@@ -60,7 +64,7 @@ struct WAVFile {
     }
 
     /// Root mean square of `frames` (all by default), 0…1 of full scale.
-    func rms(frames range: Range<Int>? = nil) -> Double {
+    public func rms(frames range: Range<Int>? = nil) -> Double {
         let range = range ?? 0..<frameCount
         let slice = samples[(range.lowerBound * channels)..<(range.upperBound * channels)]
         guard !slice.isEmpty else { return 0 }
@@ -69,7 +73,7 @@ struct WAVFile {
     }
 
     /// The frequency of a clean tone in `frames` (first channel), from zero crossings.
-    func toneFrequency(frames range: Range<Int>) -> Double {
+    public func toneFrequency(frames range: Range<Int>) -> Double {
         var crossings = 0
         var previous = samples[range.lowerBound * channels]
         for frame in range.dropFirst() {

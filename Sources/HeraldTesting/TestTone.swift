@@ -1,12 +1,13 @@
-import Foundation
-import HeraldCore
+internal import Foundation
+public import HeraldCore
 
 /// Sine tones cut into chunks the way an engine delivers them.
 ///
-/// Candidate for `HeraldTesting`.
-enum TestTone {
+/// Shared in `HeraldTesting`: sink and player tests need audio whose pitch
+/// and length can be checked in what was captured.
+public enum TestTone {
     /// `seconds` of a `frequency` Hz sine at half scale, in chunks of `chunkMilliseconds`.
-    static func chunks(
+    public static func chunks(
         frequency: Double, seconds: Double, format: AudioFormat, chunkMilliseconds: Int = 100
     ) -> [AudioChunk] {
         let total = Int(seconds * Double(format.sampleRate))

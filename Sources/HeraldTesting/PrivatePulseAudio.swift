@@ -1,5 +1,5 @@
-import Foundation
-import Testing
+public import Foundation
+public import Testing
 
 /// A PulseAudio server of the test's own, playing into a null sink that keeps time.
 ///
@@ -12,24 +12,27 @@ import Testing
 ///
 /// Runs as root too (this machine does): `-n` skips the default script, the
 /// modules are loaded explicitly, HOME and PULSE_RUNTIME_PATH point into a
-/// private folder, and no pid file is used. Candidate for `HeraldTesting`.
-final class PrivatePulseAudio: @unchecked Sendable {
-    struct StartError: Error, CustomStringConvertible {
-        let description: String
+/// private folder, and no pid file is used.
+///
+/// Shared in `HeraldTesting` because every target that plays through ALSA
+/// (sink, daemon, end-to-end tests) needs the same paced device.
+public final class PrivatePulseAudio: @unchecked Sendable {
+    public struct StartError: Error, CustomStringConvertible {
+        public let description: String
     }
 
     /// `unix:…`, for `pcm.NAME { type pulse; server "…" }` or `pacat -s`.
-    let server: String
+    public let server: String
     private let daemon: ChildProcess
     private var ticker: ChildProcess?
     private let logPath: String
 
     /// The server a `.privatePulseAudio` suite runs with.
-    @TaskLocal static var current: PrivatePulseAudio?
+    @TaskLocal public static var current: PrivatePulseAudio?
 
     /// Starts the server on `socket`; with `ticking`, also the ticking stream,
     /// and waits until the sink plays in small blocks.
-    init(socket: String, directory: URL, ticking: Bool = true) throws {
+    public init(socket: String, directory: URL, ticking: Bool = true) throws {
         let fileManager = FileManager.default
         let name = URL(fileURLWithPath: socket).deletingPathExtension().lastPathComponent
         let home = directory.appendingPathComponent("\(name)-home", isDirectory: true)
@@ -90,7 +93,7 @@ final class PrivatePulseAudio: @unchecked Sendable {
     deinit { stop() }
 
     /// Ends the ticking stream and the server; safe to call twice.
-    func stop() {
+    public func stop() {
         ticker?.terminate()
         daemon.terminate()
     }
@@ -114,19 +117,30 @@ final class PrivatePulseAudio: @unchecked Sendable {
 /// Runs a suite with one warmed-up private PulseAudio (`PrivatePulseAudio.current`),
 /// started before its first test and ended after its last. Fails the suite with
 /// the server's log when it cannot start.
-struct PrivatePulseAudioTrait: SuiteTrait, TestScoping {
-    let socket: String
-    let directory: URL
+///
+/// Every such suite uses the one socket that `pcm.heraldpulse` names, and all
+/// test targets share one process, so these suites take `TestExclusion.timing`
+/// and run one at a time (they measure time, too).
+public struct PrivatePulseAudioTrait: SuiteTrait, TestScoping {
+    public let socket: String
+    public let directory: URL
 
-    var isRecursive: Bool { false }
+    public init(socket: String, directory: URL) {
+        self.socket = socket
+        self.directory = directory
+    }
 
-    func provideScope(
+    public var isRecursive: Bool { false }
+
+    public func provideScope(
         for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void
     ) async throws {
-        let pulse = try PrivatePulseAudio(socket: socket, directory: directory)
-        defer { pulse.stop() }
-        try await PrivatePulseAudio.$current.withValue(pulse) {
-            try await function()
+        try await TestExclusion.timing.run {
+            let pulse = try PrivatePulseAudio(socket: socket, directory: directory)
+            defer { pulse.stop() }
+            try await PrivatePulseAudio.$current.withValue(pulse) {
+                try await function()
+            }
         }
     }
 }

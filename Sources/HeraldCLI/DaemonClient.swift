@@ -1,0 +1,85 @@
+internal import Foundation
+internal import HeraldDBus
+
+/// The CLI's side of `org.herald.Speech1`: a bus connection with the daemon
+/// started on demand.
+struct DaemonClient {
+    static let busName = "org.herald.Speech1"
+    static let objectPath = "/org/herald/Speech1"
+    static let interface = "org.herald.Speech1"
+    /// The named client the CLI's messages belong to, so that `herald stop`
+    /// reaches what an earlier `herald speak` queued after that process exited.
+    static let clientName = "herald"
+
+    /// How long to wait for a daemon we started to take its name.
+    static let startTimeout: Duration = .seconds(10)
+
+    let connection: DBusConnection
+
+    /// Connects to the session bus; with `start`, makes sure the daemon runs.
+    static func connect(start: Bool = true) async throws(CLIError) -> DaemonClient {
+        let connection: DBusConnection
+        do {
+            connection = try await DBusConnection.session()
+        } catch {
+            throw CLIError(error.message)
+        }
+        let client = DaemonClient(connection: connection)
+        if start { try await client.ensureDaemon() }
+        return client
+    }
+
+    func call(_ method: String, _ arguments: [DBusValue] = []) async throws(CLIError) -> [DBusValue] {
+        do {
+            return try await connection.call(
+                destination: Self.busName, path: Self.objectPath, interface: Self.interface, method: method,
+                arguments: arguments, timeout: .seconds(10))
+        } catch {
+            throw CLIError(error.message)
+        }
+    }
+
+    /// Starts heraldd when nobody owns the name: by D-Bus activation when a
+    /// service file is installed, else the `heraldd` next to this executable.
+    func ensureDaemon() async throws(CLIError) {
+        if (try? await connection.nameHasOwner(Self.busName)) == true { return }
+        let owners: AsyncStream<DBusNameOwnerChange>
+        do {
+            owners = try await connection.nameOwnerChanges(for: Self.busName)
+        } catch {
+            throw CLIError("cannot watch the session bus: \(error.message)")
+        }
+        let activated = (try? await connection.call(
+            destination: "org.freedesktop.DBus", path: "/org/freedesktop/DBus", interface: "org.freedesktop.DBus",
+            method: "StartServiceByName", arguments: [.string(Self.busName), .uint32(0)], timeout: .seconds(10))) != nil
+        if activated, (try? await connection.nameHasOwner(Self.busName)) == true { return }
+        let log = try DaemonLauncher.launch()
+        if (try? await connection.nameHasOwner(Self.busName)) == true { return }
+        let appeared = await withTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                for await change in owners where change.newOwner != nil { return true }
+                return false
+            }
+            group.addTask {
+                try? await Task.sleep(for: Self.startTimeout)
+                return false
+            }
+            let first = await group.next() ?? false
+            group.cancelAll()
+            return first
+        }
+        if appeared { return }
+        if (try? await connection.nameHasOwner(Self.busName)) == true { return }
+        throw CLIError("heraldd did not start within \(Self.startTimeout.components.seconds) s; its log is \(log)")
+    }
+
+    /// Signals from the daemon, subscribed before a request so none is missed.
+    func signals() async throws(CLIError) -> AsyncStream<DBusSignal> {
+        do {
+            return try await connection.signals(
+                matching: DBusMatchRule(sender: Self.busName, path: Self.objectPath, interface: Self.interface))
+        } catch {
+            throw CLIError("cannot listen to the daemon's signals: \(error.message)")
+        }
+    }
+}

@@ -1,0 +1,22 @@
+public import ArgumentParser
+
+/// `herald`: the command-line client of the Herald daemon.
+public struct HeraldCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "herald",
+        abstract: "Speak text through the Herald speech daemon.",
+        discussion: """
+            Talks to heraldd on the session bus and starts it when it is not running. Examples:
+
+              herald speak "Hello there."
+              echo "Build finished." | herald speak --priority notification
+              herald speak --file notes.txt --wait
+              herald stop
+            """,
+        subcommands: [
+            SpeakCommand.self, StopCommand.self, CancelCommand.self, PauseCommand.self, ResumeCommand.self,
+            VoicesCommand.self, StatusCommand.self,
+        ])
+
+    public init() {}
+}

@@ -1,0 +1,85 @@
+public import ArgumentParser
+internal import Foundation
+public import HeraldCore
+internal import HeraldDBus
+
+extension Priority: ExpressibleByArgument {}
+
+/// `herald speak`: text from arguments, a file or standard input.
+struct SpeakCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "speak",
+        abstract: "Speak text, a file, or standard input.",
+        discussion: """
+            With no TEXT (or TEXT "-"), reads standard input. Examples:
+
+              herald speak "The build has finished."
+              herald speak --file chapter.txt --wait
+              xclip -o | herald speak --priority text
+            """)
+
+    @Argument(help: "The text to speak; several arguments are joined with spaces.")
+    var text: [String] = []
+
+    @Option(name: .long, help: "Speak the contents of this file.")
+    var file: String?
+
+    @Option(name: .long, help: "important, message, text, notification or progress.")
+    var priority: Priority = .text
+
+    @Option(name: .long, help: "A voice id from `herald voices`.")
+    var voice: String?
+
+    @Flag(name: .long, help: "The text is SSML markup.")
+    var ssml = false
+
+    @Flag(name: .long, help: "Return once spoken: exit 0 when it ended, non-zero when canceled or failed.")
+    var wait = false
+
+    /// The largest input read: what the daemon accepts in one message.
+    static let maxBytes = 16 << 20
+
+    func run() async throws {
+        do throws(CLIError) {
+            try await speak()
+        } catch {
+            fail(error)
+        }
+    }
+
+    private func speak() async throws(CLIError) {
+        let text = try input()
+        guard text.contains(where: { !$0.isWhitespace }) else { throw CLIError("nothing to speak: the text is empty") }
+        let client = try await DaemonClient.connect()
+        var options: [String: DBusValue] = ["client": .string(DaemonClient.clientName)]
+        if let voice { options["voice"] = .string(voice) }
+        if ssml { options["ssml"] = .bool(true) }
+        let signals = wait ? try await client.signals() : nil
+        let reply = try await client.call("Speak", [.string(text), .string(priority.rawValue), .dictionary(options)])
+        guard let id = reply.first?.uint64 else { throw CLIError("the daemon gave an unexpected reply to Speak") }
+        guard let signals else { return }
+        for await signal in signals where signal.arguments.first?.uint64 == id {
+            switch signal.member {
+            case "Ended": return
+            case "Canceled": throw CLIError("canceled before the end (message \(id))")
+            case "Failed": throw CLIError("could not speak: \(signal.arguments.last?.string ?? "unknown reason")")
+            default: continue
+            }
+        }
+        throw CLIError("the daemon went away before the message ended")
+    }
+
+    private func input() throws(CLIError) -> String {
+        if let file {
+            guard text.isEmpty else { throw CLIError("give either TEXT or --file, not both") }
+            return try TextInput.read(file: file, limit: Self.maxBytes)
+        }
+        if text.isEmpty || text == ["-"] {
+            if isatty(0) == 1 {
+                throw CLIError("nothing to speak: give TEXT, --file FILE, or pipe text into herald speak")
+            }
+            return try TextInput.read(handle: FileHandle.standardInput, name: "standard input", limit: Self.maxBytes)
+        }
+        return text.joined(separator: " ")
+    }
+}

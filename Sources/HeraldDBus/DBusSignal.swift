@@ -1,0 +1,96 @@
+/// A received signal.
+public struct DBusSignal: Sendable {
+    /// The sender's unique name (`:1.42`), or `org.freedesktop.DBus` for the bus itself.
+    public let sender: String
+    public let path: String
+    public let interface: String
+    public let member: String
+    public let arguments: [DBusValue]
+
+    public init(sender: String, path: String, interface: String, member: String, arguments: [DBusValue]) {
+        self.sender = sender
+        self.path = path
+        self.interface = interface
+        self.member = member
+        self.arguments = arguments
+    }
+}
+
+/// Which signals to receive: the bus delivers only matching ones (`AddMatch`),
+/// and the connection hands each subscriber only what its own rule matches.
+///
+/// Fields left nil match anything. A well-known `sender` name is checked by the
+/// bus but not again locally (signals carry the unique name of their sender).
+public struct DBusMatchRule: Sendable, Hashable {
+    public var sender: String?
+    public var path: String?
+    public var interface: String?
+    public var member: String?
+    /// The first argument, when it is a string (e.g. the name in `NameOwnerChanged`).
+    public var arg0: String?
+
+    public init(sender: String? = nil, path: String? = nil, interface: String? = nil, member: String? = nil, arg0: String? = nil) {
+        self.sender = sender
+        self.path = path
+        self.interface = interface
+        self.member = member
+        self.arg0 = arg0
+    }
+
+    /// The rule in the bus's syntax: `type='signal',interface='…',…`.
+    public var ruleString: String {
+        var parts = ["type='signal'"]
+        func add(_ key: String, _ value: String?) {
+            guard let value else { return }
+            // Inside quotes only the apostrophe needs care: end the quote, escape it, reopen.
+            parts.append("\(key)='\(value.split(separator: "'", omittingEmptySubsequences: false).joined(separator: "'\\''"))'")
+        }
+        add("sender", sender)
+        add("path", path)
+        add("interface", interface)
+        add("member", member)
+        add("arg0", arg0)
+        return parts.joined(separator: ",")
+    }
+
+    func validate() throws(DBusError) {
+        if let sender { try DBusSyntax.check(busName: sender) }
+        if let path { try DBusSyntax.check(path: path) }
+        if let interface { try DBusSyntax.check(interface: interface) }
+        if let member { try DBusSyntax.check(member: member) }
+        if let arg0, arg0.utf8.contains(0) { throw .invalidArgs("A match rule's arg0 cannot contain NUL.") }
+    }
+
+    func matches(_ signal: DBusSignal) -> Bool {
+        if let sender, sender.hasPrefix(":") || sender == "org.freedesktop.DBus", sender != signal.sender { return false }
+        if let path, path != signal.path { return false }
+        if let interface, interface != signal.interface { return false }
+        if let member, member != signal.member { return false }
+        if let arg0, signal.arguments.first?.string != arg0 { return false }
+        return true
+    }
+}
+
+/// A change of a bus name's owner, from `org.freedesktop.DBus.NameOwnerChanged`.
+public struct DBusNameOwnerChange: Sendable, Hashable {
+    public let name: String
+    /// nil when the name had no owner (it was just acquired or the client just connected).
+    public let oldOwner: String?
+    /// nil when the name has no owner now (it was released, or the client left the bus).
+    public let newOwner: String?
+
+    public init(name: String, oldOwner: String?, newOwner: String?) {
+        self.name = name
+        self.oldOwner = oldOwner
+        self.newOwner = newOwner
+    }
+
+    init?(_ signal: DBusSignal) {
+        guard signal.arguments.count == 3,
+            let name = signal.arguments[0].string,
+            let old = signal.arguments[1].string,
+            let new = signal.arguments[2].string
+        else { return nil }
+        self.init(name: name, oldOwner: old.isEmpty ? nil : old, newOwner: new.isEmpty ? nil : new)
+    }
+}

@@ -1,0 +1,163 @@
+internal import HeraldCore
+public import HeraldDBus
+public import Logging
+public import ServiceLifecycle
+
+/// `org.herald.Speech1` on the session bus: the methods of the contract wired
+/// to the scheduler, its events sent as signals, and clients that leave the
+/// bus forgotten.
+public struct SpeechBusService: Service, CustomStringConvertible {
+    public static let busName = "org.herald.Speech1"
+    public static let objectPath = "/org/herald/Speech1"
+    public static let interface = "org.herald.Speech1"
+
+    let connection: DBusConnection
+    let stack: SpeechStack
+    let logger: Logger
+
+    public var description: String { "SpeechBusService" }
+
+    public init(connection: DBusConnection, stack: SpeechStack, logger: Logger) {
+        self.connection = connection
+        self.stack = stack
+        self.logger = logger
+    }
+
+    /// The interface XML in `dbus/`, served verbatim for Introspect.
+    static let introspectionXML = String(decoding: PackageResources.org_herald_Speech1_xml, as: UTF8.self)
+
+    /// Connects, exports the object and takes the name. Throws when another
+    /// daemon owns the name, so a second instance exits with a clear message.
+    public static func start(stack: SpeechStack, logger: Logger) async throws(DBusError) -> SpeechBusService {
+        let connection = try await DBusConnection.session(logger: logger)
+        let service = SpeechBusService(connection: connection, stack: stack, logger: logger)
+        try connection.export(service.object())
+        guard try await connection.requestName(busName) else {
+            await connection.close()
+            throw DBusError(
+                name: SpeechRequest.errorPrefix + "AlreadyRunning",
+                message: "another Herald daemon already owns \(busName) on this session bus; stop it first (herald status shows it)")
+        }
+        return service
+    }
+
+    public func run() async throws {
+        let events = await stack.scheduler.events()
+        let departures = try await connection.nameOwnerChanges()
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await forwardEvents(events) }
+            group.addTask { await forgetDeparted(departures) }
+            group.addTask { await connection.waitUntilDisconnected() }
+            await withGracefulShutdownHandler {
+                _ = await group.next()
+            } onGracefulShutdown: {
+                Task { await connection.close() }
+            }
+            group.cancelAll()
+        }
+        if connection.isConnected {
+            _ = try? await connection.releaseName(Self.busName)
+            await connection.close()
+        }
+    }
+
+    private func forwardEvents(_ events: AsyncStream<SpeechEvent>) async {
+        for await event in events {
+            let (name, arguments): (String, [DBusValue]) =
+                switch event.kind {
+                case .began: ("Began", [.uint64(event.id)])
+                case .ended: ("Ended", [.uint64(event.id)])
+                case .canceled: ("Canceled", [.uint64(event.id)])
+                case .paused: ("Paused", [.uint64(event.id)])
+                case .resumed: ("Resumed", [.uint64(event.id)])
+                case .indexMark(let mark): ("IndexMark", [.uint64(event.id), .string(mark)])
+                case .failed(let reason): ("Failed", [.uint64(event.id), .string(reason)])
+                }
+            do {
+                try connection.emitSignal(path: Self.objectPath, interface: Self.interface, name: name, arguments: arguments)
+            } catch {
+                logger.warning("could not send a signal", metadata: ["herald.signal": "\(name)", "herald.error": "\(error)"])
+            }
+        }
+    }
+
+    /// A connection that left the bus takes its own messages and pauses with it.
+    private func forgetDeparted(_ changes: AsyncStream<DBusNameOwnerChange>) async {
+        for await change in changes where change.name.hasPrefix(":") && change.newOwner == nil {
+            await stack.scheduler.clientLeft(SpeechRequest.client(sender: change.name, name: nil))
+        }
+    }
+
+    func object() -> DBusObject {
+        let scheduler = stack.scheduler
+        let voices = stack.voices
+        let engine = stack.engineName
+        @Sendable func speak(_ call: DBusMethodCall, _ content: UtteranceContent, _ priority: String, _ options: SpeechRequest.Options)
+            async throws(DBusError) -> [DBusValue]
+        {
+            let priority = try SpeechRequest.priority(priority)
+            let client = SpeechRequest.client(sender: call.sender, name: options.client)
+            let (id, _) = await scheduler.speak(content, priority: priority, client: client, settings: options.settings)
+            return [.uint64(id)]
+        }
+        func control(_ action: @escaping @Sendable (Scheduler, Scope) async -> Void) -> DBusMethod {
+            DBusMethod(inputSignature: "s", outputSignature: "") { call throws(DBusError) in
+                let scope = try SpeechRequest.scope(try call.string(0), sender: call.sender)
+                await action(scheduler, scope)
+                return []
+            }
+        }
+        let methods: [String: DBusMethod] = [
+            "Speak": DBusMethod(inputSignature: "ssa{sv}", outputSignature: "t") { call throws(DBusError) in
+                let text = try call.string(0)
+                try SpeechRequest.text(text)
+                let options = try SpeechRequest.options(try call.dictionary(2), voices: voices)
+                return try await speak(call, options.ssml ? .ssml(text) : .text(text), try call.string(1), options)
+            },
+            "Char": DBusMethod(inputSignature: "ss", outputSignature: "t") { call throws(DBusError) in
+                let character = try call.string(0)
+                guard !character.isEmpty, character.count <= 32 else {
+                    throw SpeechRequest.invalid("Char takes one character (or a name such as \"space\").")
+                }
+                return try await speak(call, .character(character), try call.string(1), SpeechRequest.Options())
+            },
+            "Key": DBusMethod(inputSignature: "ss", outputSignature: "t") { call throws(DBusError) in
+                let key = try call.string(0)
+                guard !key.isEmpty, key.count <= 64 else {
+                    throw SpeechRequest.invalid("Key takes a key name such as \"shift_a\" or \"Return\".")
+                }
+                return try await speak(call, .key(key), try call.string(1), SpeechRequest.Options())
+            },
+            "Stop": control { await $0.stop($1) },
+            "Cancel": control { await $0.cancel($1) },
+            "Pause": control { await $0.pause($1) },
+            "Resume": control { await $0.resume($1) },
+            "ListVoices": DBusMethod(inputSignature: "", outputSignature: "a(ssss)") { _ throws(DBusError) in
+                [
+                    .array(
+                        elementSignature: "(ssss)",
+                        voices.map { .struct([.string($0.id), .string($0.name), .string($0.language), .string($0.engine)]) })
+                ]
+            },
+            "GetStatus": DBusMethod(inputSignature: "", outputSignature: "a{sv}") { _ throws(DBusError) in
+                let status = await scheduler.status()
+                var entries: [String: DBusValue] = [
+                    "state": .string(status.state.rawValue),
+                    "queued": .uint32(UInt32(clamping: status.queued)),
+                    "engine": .string(engine),
+                    "version": .uint32(Herald.interfaceVersion),
+                ]
+                if let speaking = status.speaking { entries["speaking"] = .uint64(speaking) }
+                return [.dictionary(entries)]
+            },
+        ]
+        return DBusObject(
+            path: Self.objectPath,
+            interfaces: [
+                DBusInterface(
+                    name: Self.interface, methods: methods,
+                    properties: ["Version": .constant(.uint32(Herald.interfaceVersion))])
+            ],
+            introspectionXML: Self.introspectionXML)
+    }
+}

@@ -1,0 +1,138 @@
+public import Foundation
+
+/// A program a test starts and must end: a server, a load generator, `heraldd` itself.
+///
+/// `posix_spawn` with a clean signal mask rather than Foundation's `Process`:
+/// children of the test runner otherwise inherit a mask that blocks SIGTERM
+/// (Swift Testing's threads block most signals), and then never end — and a
+/// test of how a daemon handles SIGTERM would test nothing. The child is
+/// ended (SIGTERM, then SIGKILL) when this object goes away, so a failing
+/// test leaves no process behind.
+public final class ChildProcess {
+    public struct SpawnError: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    public let pid: pid_t
+    public let program: String
+    private var status: Int32?
+
+    /// Starts `program` (an absolute path) with stdin from /dev/null, stdout
+    /// appended to `logPath`, and stderr appended to `errorPath` (to `logPath`
+    /// when nil), so a test can check what a program says on stderr alone.
+    public init(
+        _ program: String, _ arguments: [String], environment: [String: String], logPath: String,
+        errorPath: String? = nil
+    ) throws {
+        self.program = program
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, logPath, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+        if let errorPath {
+            posix_spawn_file_actions_addopen(&actions, 2, errorPath, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+        } else {
+            posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        }
+
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var empty = sigset_t()
+        sigemptyset(&empty)
+        posix_spawnattr_setsigmask(&attributes, &empty)
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for signal in [SIGTERM, SIGINT, SIGPIPE, SIGHUP] { sigaddset(&defaults, signal) }
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+
+        let argv = ([program] + arguments).map { strdup($0) } + [nil]
+        let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer {
+            argv.forEach { free($0) }
+            envp.forEach { free($0) }
+        }
+        var pid: pid_t = 0
+        let result = posix_spawn(&pid, program, &actions, &attributes, argv, envp)
+        guard result == 0 else {
+            throw SpawnError(description: "cannot start \(program): \(String(cString: strerror(result)))")
+        }
+        self.pid = pid
+    }
+
+    deinit { terminate() }
+
+    public var isRunning: Bool {
+        guard status == nil else { return false }
+        var raw: Int32 = 0
+        if waitpid(pid, &raw, WNOHANG) == pid { status = raw }
+        return status == nil
+    }
+
+    /// The exit code once the program has exited by itself; nil while it runs
+    /// or when a signal killed it.
+    public var exitCode: Int32? {
+        guard !isRunning, let status, status & 0x7f == 0 else { return nil }
+        return (status >> 8) & 0xff
+    }
+
+    /// The signal that killed the program, if one did.
+    public var terminatingSignal: Int32? {
+        guard !isRunning, let status else { return nil }
+        let signal = status & 0x7f
+        return signal != 0 && signal != 0x7f ? signal : nil
+    }
+
+    /// Sends `signal` and returns at once; see `exited(within:)` to wait.
+    public func send(_ signal: Int32) {
+        guard isRunning else { return }
+        kill(pid, signal)
+    }
+
+    /// Waits up to `timeout` for the program to end by itself; true if it did.
+    /// Blocks the calling thread: for synchronous set-up code.
+    public func waitForExit(timeout: Duration) -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while isRunning {
+            guard ContinuousClock.now < deadline else { return false }
+            usleep(10_000)
+        }
+        return true
+    }
+
+    /// Waits up to `timeout` for the program to end by itself; true if it did.
+    /// Sleeps between checks rather than blocking, for async tests that share
+    /// the few threads of the concurrency pool.
+    public func exited(within timeout: Duration) async -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while isRunning {
+            guard ContinuousClock.now < deadline else { return false }
+            try? await Task.sleep(for: .milliseconds(5))
+        }
+        return true
+    }
+
+    /// SIGTERM, then SIGKILL after a second; reaps the child. Safe to call twice.
+    public func terminate() {
+        guard isRunning else { return }
+        kill(pid, SIGTERM)
+        if !waitForExit(timeout: .seconds(1)) {
+            kill(pid, SIGKILL)
+            var raw: Int32 = 0
+            waitpid(pid, &raw, 0)
+            status = raw
+        }
+    }
+
+    /// The absolute path of `program` in the usual system folders, for
+    /// helpers the tests need from Debian packages.
+    public static func find(_ program: String) throws -> String {
+        for folder in ["/usr/bin", "/usr/local/bin", "/bin", "/usr/sbin"] {
+            let path = "\(folder)/\(program)"
+            if FileManager.default.isExecutableFile(atPath: path) { return path }
+        }
+        throw SpawnError(description: "\(program) is not installed")
+    }
+}
