@@ -100,28 +100,39 @@ public struct SpeechBusService: Service, CustomStringConvertible {
             let (id, _) = await scheduler.speak(content, priority: priority, client: client, settings: options.settings)
             return [.uint64(id)]
         }
+        /// A method whose arguments are checked here rather than by the layer, so a
+        /// wrong signature gets Herald's own error name like every other bad input.
+        func checked(_ input: String, _ output: String, _ handler: @escaping DBusMethodHandler) -> DBusMethod {
+            DBusMethod(outputSignature: output) { call throws(DBusError) in
+                guard call.signature == input else {
+                    throw SpeechRequest.invalid(
+                        "\(call.member) takes arguments of type (\(input)), not (\(call.signature)); see the interface XML (Introspect).")
+                }
+                return try await handler(call)
+            }
+        }
         func control(_ action: @escaping @Sendable (Scheduler, Scope) async -> Void) -> DBusMethod {
-            DBusMethod(inputSignature: "s", outputSignature: "") { call throws(DBusError) in
+            checked("s", "") { call throws(DBusError) in
                 let scope = try SpeechRequest.scope(try call.string(0), sender: call.sender)
                 await action(scheduler, scope)
                 return []
             }
         }
         let methods: [String: DBusMethod] = [
-            "Speak": DBusMethod(inputSignature: "ssa{sv}", outputSignature: "t") { call throws(DBusError) in
+            "Speak": checked("ssa{sv}", "t") { call throws(DBusError) in
                 let text = try call.string(0)
-                try SpeechRequest.text(text)
+                try SpeechRequest.validate(text: text)
                 let options = try SpeechRequest.options(try call.dictionary(2), voices: voices)
                 return try await speak(call, options.ssml ? .ssml(text) : .text(text), try call.string(1), options)
             },
-            "Char": DBusMethod(inputSignature: "ss", outputSignature: "t") { call throws(DBusError) in
+            "Char": checked("ss", "t") { call throws(DBusError) in
                 let character = try call.string(0)
                 guard !character.isEmpty, character.count <= 32 else {
                     throw SpeechRequest.invalid("Char takes one character (or a name such as \"space\").")
                 }
                 return try await speak(call, .character(character), try call.string(1), SpeechRequest.Options())
             },
-            "Key": DBusMethod(inputSignature: "ss", outputSignature: "t") { call throws(DBusError) in
+            "Key": checked("ss", "t") { call throws(DBusError) in
                 let key = try call.string(0)
                 guard !key.isEmpty, key.count <= 64 else {
                     throw SpeechRequest.invalid("Key takes a key name such as \"shift_a\" or \"Return\".")
@@ -132,14 +143,14 @@ public struct SpeechBusService: Service, CustomStringConvertible {
             "Cancel": control { await $0.cancel($1) },
             "Pause": control { await $0.pause($1) },
             "Resume": control { await $0.resume($1) },
-            "ListVoices": DBusMethod(inputSignature: "", outputSignature: "a(ssss)") { _ throws(DBusError) in
+            "ListVoices": checked("", "a(ssss)") { _ throws(DBusError) in
                 [
                     .array(
                         elementSignature: "(ssss)",
                         voices.map { .struct([.string($0.id), .string($0.name), .string($0.language), .string($0.engine)]) })
                 ]
             },
-            "GetStatus": DBusMethod(inputSignature: "", outputSignature: "a{sv}") { _ throws(DBusError) in
+            "GetStatus": checked("", "a{sv}") { _ throws(DBusError) in
                 let status = await scheduler.status()
                 var entries: [String: DBusValue] = [
                     "state": .string(status.state.rawValue),

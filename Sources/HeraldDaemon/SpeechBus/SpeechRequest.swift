@@ -97,7 +97,8 @@ enum SpeechRequest {
             }
     }
 
-    static func text(_ text: String) throws(DBusError) {
+    static func validate(text: String) throws(DBusError) {
+        guard text.contains(where: { !$0.isWhitespace }) else { throw invalid("There is nothing to speak: the text is empty.") }
         guard text.utf8.count <= maxTextBytes else {
             throw invalid("The text is longer than 16 MiB; speak it in parts (herald speak --file reads files).")
         }

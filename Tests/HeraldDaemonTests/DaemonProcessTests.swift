@@ -1,0 +1,104 @@
+import Foundation
+import HeraldTesting
+import Testing
+
+/// The built `heraldd` run as users and the session run it: a child process
+/// with a config file, flags and signals. It sees the test process's ALSA
+/// config (and so its capture PCMs) through `XDG_CONFIG_HOME`. Serialized and
+/// under the private PulseAudio, which the SIGTERM test plays to.
+@Suite(.serialized, .privatePulseAudio)
+struct DaemonProcessTests {
+    let config = ALSATestConfig.shared
+
+    @Test func aConfigFileThatDoesNotParseStopsStartWithFileAndLine() async throws {
+        let run = try DaemonRun(name: "bad-config")
+        let file = try run.writeConfig(
+            """
+            [audio]
+            device = "default"
+            this line is not toml
+
+            """)
+        let daemon = try run.start(["--config", file])
+        let exited = await daemon.exited(within: .seconds(10))
+        #expect(exited, "heraldd still runs 10 s after being given a broken config")
+        let stderr = run.standardError
+        print("broken config: exit \(daemon.exitCode.map(String.init) ?? "-"), stderr: \(stderr)")
+        #expect(daemon.exitCode.map { $0 != 0 } == true)
+        #expect(stderr.contains("\(file):3"), "stderr does not name \(file):3")
+    }
+
+    @Test func sayWithExitWhenIdleSpeaksAndExitsZero() async throws {
+        let capture = try config.makeCapture()
+        let run = try DaemonRun(name: "say")
+        let file = try run.writeConfig("[audio]\ndevice = \"\(capture.name)\"\n")
+        let start = ContinuousClock.now
+        let daemon = try run.start(["--config", file, "--say", "Hello there.", "--exit-when-idle"])
+        let exited = await daemon.exited(within: .seconds(20))
+        #expect(exited, "heraldd --say --exit-when-idle still runs after 20 s:\n\(run.output)")
+        #expect(daemon.exitCode == 0, "exit \(daemon.exitCode.map(String.init) ?? "-"):\n\(run.output)")
+        let wav = try capture.wav()
+        print("heraldd --say: exited after \(ContinuousClock.now - start); \(wav.seconds) s captured, RMS \(wav.rms())")
+        #expect(wav.seconds > 0.3 && wav.seconds < 4)
+        #expect(wav.rms() > 0.02)
+    }
+
+    @Test func sigtermWhileSpeakingExitsZeroPromptly() async throws {
+        let capture = try config.makeCapture(paced: true)
+        let run = try DaemonRun(name: "sigterm")
+        let file = try run.writeConfig("[audio]\ndevice = \"\(capture.name)\"\n")
+        let daemon = try run.start(["--config", file, "--say", SampleText.paragraphs])
+
+        // Speaking: audio reaches the paced device and keeps coming.
+        let deadline = ContinuousClock.now + .seconds(15)
+        while capture.framesWritten < 22050 / 2, daemon.isRunning, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        try #require(daemon.isRunning, "heraldd exited before it was signalled:\n\(run.output)")
+        try #require(capture.framesWritten >= 22050 / 2, "heraldd did not play half a second within 15 s:\n\(run.output)")
+
+        let framesAtSignal = capture.framesWritten
+        let signalAt = ContinuousClock.now
+        daemon.send(SIGTERM)
+        let exited = await daemon.exited(within: .seconds(2))
+        let took = ContinuousClock.now - signalAt
+        let framesAfter = capture.framesWritten - framesAtSignal
+        print(
+            "heraldd SIGTERM: exited \(exited) after \(took), exit \(daemon.exitCode.map(String.init) ?? "-"), "
+                + "\(framesAfter) frames written after the signal")
+        #expect(exited, "heraldd still runs 2 s after SIGTERM:\n\(run.output)")
+        #expect(daemon.exitCode == 0, "exit \(daemon.exitCode.map(String.init) ?? "-"):\n\(run.output)")
+        #expect(framesAfter < 22050 / 5, "more than 200 ms of audio after SIGTERM")
+    }
+}
+
+/// One run of `heraldd` in a folder of its own: its config and its output.
+private struct DaemonRun {
+    let folder: URL
+
+    init(name: String) throws {
+        folder = ALSATestConfig.shared.directory.appendingPathComponent("heraldd-\(name)-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    }
+
+    func writeConfig(_ text: String) throws -> String {
+        let path = folder.appendingPathComponent("config.toml").path
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    /// Starts the built `heraldd`; throws, saying to run `swift build`, if it is not built.
+    func start(_ arguments: [String]) throws -> ChildProcess {
+        try ChildProcess(
+            try BuiltExecutable.path("heraldd"), arguments, environment: ALSATestConfig.shared.environment,
+            logPath: folder.appendingPathComponent("stdout.log").path,
+            errorPath: folder.appendingPathComponent("stderr.log").path)
+    }
+
+    var standardError: String { read("stderr.log") }
+    var output: String { "--- stdout ---\n\(read("stdout.log"))--- stderr ---\n\(read("stderr.log"))" }
+
+    private func read(_ name: String) -> String {
+        (try? String(contentsOf: folder.appendingPathComponent(name), encoding: .utf8)) ?? ""
+    }
+}
