@@ -56,14 +56,14 @@ public final class Player: PlaybackDriver {
 
     public func stop(_ id: UtteranceID) {
         guard let job = jobs.withLock({ $0.removeValue(forKey: id) }) else { return }
-        job.cancel()
-        sink.stop()
+        // A suspended message has nothing in the device; silencing it would cut
+        // whoever speaks now.
+        if job.cancel(suspending: false) { sink.stop() }
     }
 
     public func pause(_ id: UtteranceID) {
         guard let job = jobs.withLock({ $0[id] }) else { return }
-        job.cancel()
-        sink.stop()
+        if job.cancel(suspending: true) { sink.stop() }
     }
 
     public func resume(_ id: UtteranceID) {
@@ -113,13 +113,11 @@ public final class Player: PlaybackDriver {
                         let dropped = max(0, skip - produced)
                         let audio = dropped == 0 ? chunk : chunk.dropping(frames: dropped)
                         if job.noteStarted() { await job.report(.started(id)) }
-                        switch try await play(audio) {
-                        case .completed:
-                            job.advance(chunk: index, frame: produced + frames, format: chunk.format)
-                        case .stopped(let accepted):
+                        if let accepted = try await playUnlessCancelled(audio) {
                             job.advance(chunk: index, frame: produced + dropped + accepted, format: chunk.format)
                             return
                         }
+                        job.advance(chunk: index, frame: produced + frames, format: chunk.format)
                     }
                     if Task.isCancelled { return }
                 }
@@ -127,7 +125,9 @@ public final class Player: PlaybackDriver {
                 job.advance(chunk: index + 1, frame: 0, format: format)
             }
             if Task.isCancelled { return }
-            if case .stopped = try await drain() { return }
+            while case .stopped = try await drain() {
+                if Task.isCancelled { return }
+            }
         } catch let error as AudioError {
             guard !Task.isCancelled else { return }
             forget(job)
@@ -156,10 +156,22 @@ public final class Player: PlaybackDriver {
         engine.synthesize(job.chunks[index], settings: job.utterance.settings)
     }
 
-    /// A play that a cancelled task never starts, and that cancellation cuts short.
-    private func play(_ chunk: AudioChunk) async throws(AudioError) -> PlaybackOutcome {
-        if Task.isCancelled { return .stopped(framesAccepted: 0) }
-        return try await sink.play(chunk)
+    /// Plays all of `chunk` unless this task is cancelled (stop or pause);
+    /// returns nil when it all went out, or the frames accepted before the cancel.
+    /// A stop meant for someone else (the sink is shared) only interrupts the
+    /// call, so the rest is handed over again.
+    private func playUnlessCancelled(_ chunk: AudioChunk) async throws(AudioError) -> Int? {
+        var accepted = 0
+        while true {
+            if Task.isCancelled { return accepted }
+            let rest = accepted == 0 ? chunk : chunk.dropping(frames: accepted)
+            switch try await sink.play(rest) {
+            case .completed: return nil
+            case .stopped(let frames):
+                accepted += frames
+                if Task.isCancelled { return accepted }
+            }
+        }
     }
 
     private func drain() async throws(AudioError) -> PlaybackOutcome {
@@ -182,6 +194,7 @@ private final class Job: Sendable {
         var marksReported = 0
         var task: Task<Void, Never>?
         var cancelled = false
+        var suspended = false
     }
 
     let utterance: Utterance
@@ -202,6 +215,7 @@ private final class Job: Sendable {
     func attach(_ task: Task<Void, Never>) {
         let cancelled = state.withLock { state in
             state.task = task
+            state.suspended = false
             let wasCancelled = state.cancelled
             state.cancelled = false
             return wasCancelled
@@ -209,12 +223,17 @@ private final class Job: Sendable {
         if cancelled { task.cancel() }
     }
 
-    func cancel() {
-        let task = state.withLock { state in
+    /// Cancels the running task; returns whether the message was playing (not
+    /// already suspended), that is, whether the device holds its audio.
+    func cancel(suspending: Bool) -> Bool {
+        let (task, wasPlaying) = state.withLock { state in
+            let wasPlaying = !state.suspended
+            state.suspended = state.suspended || suspending
             state.cancelled = state.task == nil
-            return state.task
+            return (state.task, wasPlaying)
         }
         task?.cancel()
+        return wasPlaying
     }
 
     /// True the first time: the caller reports `started`.

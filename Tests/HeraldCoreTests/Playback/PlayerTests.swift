@@ -106,4 +106,22 @@ struct PlayerTests {
         #expect(!reason.contains("broken"), "the reason never quotes the text")
         #expect(seen.filter { $0.id == good }.map(\.kind) == [.began, .ended])
     }
+
+    @Test func cancelingASuspendedMessageLeavesTheSpeakingOneAlone() async throws {
+        let (scheduler, sink) = makeStack(realTime: true)
+        let events = await scheduler.events()
+        let a = ClientID("a")
+        let b = ClientID("b")
+        let (first, _) = await scheduler.speak(.text(String(repeating: "abc ", count: 30)), priority: .message, client: a, settings: VoiceSettings())
+        try await Task.sleep(for: .milliseconds(100))
+        await scheduler.pause(.client(a))
+        let (second, _) = await scheduler.speak(.text("second voice"), priority: .message, client: b, settings: VoiceSettings())
+        try await Task.sleep(for: .milliseconds(50))
+        let stopsBefore = sink.stopCount
+        await scheduler.cancel(.client(a))
+        #expect(sink.stopCount == stopsBefore, "the device was not silenced for a message it does not hold")
+        let seen = await collect(events) { $0.contains { $0.id == second && $0.kind == .ended } }
+        #expect(seen.filter { $0.id == first }.map(\.kind) == [.began, .paused, .canceled])
+        #expect(seen.filter { $0.id == second }.map(\.kind) == [.began, .ended])
+    }
 }
