@@ -19,6 +19,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
     ],
     targets: [
         // System libraries. Each module map names the Debian -dev package that provides it.
@@ -48,9 +49,20 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(
+            name: "HeraldSSIP",
+            dependencies: [
+                "HeraldCore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
             name: "HeraldDaemon",
             dependencies: [
-                "HeraldCore", "HeraldEspeak", "HeraldAudio", "HeraldDBus",
+                "HeraldCore", "HeraldEspeak", "HeraldAudio", "HeraldDBus", "HeraldSSIP",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
@@ -89,6 +101,16 @@ let package = Package(
 
         .testTarget(name: "HeraldCoreTests", dependencies: ["HeraldCore", "HeraldTesting"], swiftSettings: strictSettings),
         .testTarget(name: "HeraldEspeakTests", dependencies: ["HeraldEspeak", "HeraldTesting"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "HeraldSSIPTests",
+            dependencies: ["HeraldSSIP", "HeraldDaemon", "HeraldTesting"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "HeraldEndToEndTests",
+            dependencies: ["HeraldDaemon", "HeraldDBus", "HeraldCLI", "HeraldTesting"],
+            swiftSettings: strictSettings
+        ),
         .testTarget(name: "HeraldDBusTests", dependencies: ["HeraldDBus", "HeraldTesting"], swiftSettings: strictSettings),
         .testTarget(name: "HeraldAudioTests", dependencies: ["HeraldAudio", "HeraldTesting"], swiftSettings: strictSettings),
         .testTarget(

@@ -85,6 +85,9 @@ public final class DBusConnection: Sendable {
 
     /// Serves `object` at its path until `unexport(path:)` or the connection ends.
     /// Fails if the object's names or signatures are invalid, or the path is taken.
+    ///
+    /// Handlers that capture this connection keep it alive until `close()` (or
+    /// the bus going away), which also drops all exported objects.
     public func export(_ object: DBusObject) throws(DBusError) {
         try loop.router.export(object)
     }

@@ -279,6 +279,11 @@ final class DBusDispatchLoop: @unchecked Sendable {
             return state.commands
         }
         for command in commands {
+            if sawDisconnect {
+                // Closed earlier in this batch: fail what waits, drop the rest.
+                Self.abandon(command)
+                continue
+            }
             switch command {
             case .send(let message):
                 if message.containsUnixFDs, !canPassUnixFDs {
@@ -456,6 +461,15 @@ final class DBusDispatchLoop: @unchecked Sendable {
 
     // MARK: Ending
 
+    /// Settles a command that arrived too late to be carried out.
+    private static func abandon(_ command: Command) {
+        switch command {
+        case .call(_, _, _, _, let reply): reply.resume(returning: .failure(.disconnected))
+        case .subscribe(_, _, let continuation): continuation.finish()
+        case .send, .cancelCall, .unsubscribe, .close: break
+        }
+    }
+
     private func finish() {
         for call in pending.values {
             call.reply.resume(returning: .failure(.disconnected))
@@ -474,6 +488,8 @@ final class DBusDispatchLoop: @unchecked Sendable {
         }
         watches.removeAll()
         timeouts.removeAll()
+        // Handlers often capture the connection; dropping them breaks that cycle.
+        router.unexportAll()
         let (leftovers, waiters) = shared.withLock { state in
             state.isFinished = true
             defer {
@@ -483,11 +499,7 @@ final class DBusDispatchLoop: @unchecked Sendable {
             return (state.commands, state.disconnectWaiters)
         }
         for command in leftovers {
-            switch command {
-            case .call(_, _, _, _, let reply): reply.resume(returning: .failure(.disconnected))
-            case .subscribe(_, _, let continuation): continuation.finish()
-            case .send, .cancelCall, .unsubscribe, .close: break
-            }
+            Self.abandon(command)
         }
         for waiter in waiters {
             waiter.resume()

@@ -1,6 +1,9 @@
 /// What a method handler is: it runs in its own task, so a slow handler never
 /// holds up the dispatch thread. Its return values become the method return;
 /// a thrown `DBusError` becomes an error reply with that name and message.
+///
+/// Swift 6 does not yet infer a closure's thrown type from context, so write
+/// handlers as `DBusMethod { call throws(DBusError) in … }`.
 public typealias DBusMethodHandler = @Sendable (DBusMethodCall) async throws(DBusError) -> [DBusValue]
 
 /// One method of an exported interface.

@@ -39,6 +39,10 @@ final class DBusObjectRouter: Sendable {
         _ = objects.withLock { $0.removeValue(forKey: path) }
     }
 
+    func unexportAll() {
+        objects.withLock { $0.removeAll() }
+    }
+
     // MARK: Routing (dispatch thread)
 
     func route(_ message: DBusMessageRef, loop: DBusDispatchLoop) {

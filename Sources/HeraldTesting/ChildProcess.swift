@@ -9,8 +9,10 @@ public import Foundation
 /// ended (SIGTERM, then SIGKILL) when this object goes away, so a failing
 /// test leaves no process behind.
 public final class ChildProcess {
+    /// A helper that could not be started (or did not come up); the message says why.
     public struct SpawnError: Error, CustomStringConvertible {
         public let description: String
+        public init(description: String) { self.description = description }
     }
 
     public let pid: pid_t

@@ -136,10 +136,33 @@ public struct PrivatePulseAudioTrait: SuiteTrait, TestScoping {
         for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void
     ) async throws {
         try await TestExclusion.timing.run {
-            let pulse = try PrivatePulseAudio(socket: socket, directory: directory)
-            defer { pulse.stop() }
-            try await PrivatePulseAudio.$current.withValue(pulse) {
-                try await function()
+            let pulse = try await offPool { try PrivatePulseAudio(socket: socket, directory: directory) }
+            do {
+                try await PrivatePulseAudio.$current.withValue(pulse) {
+                    try await function()
+                }
+            } catch {
+                await offPool { pulse.stop() }
+                throw error
+            }
+            await offPool { pulse.stop() }
+        }
+    }
+
+    /// Starting and stopping the server wait for it (seconds at worst): on a
+    /// thread of their own, so the few threads of the concurrency pool keep
+    /// running the other suites of the process meanwhile.
+    private func offPool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread { continuation.resume(with: Result { try work() }) }
+        }
+    }
+
+    private func offPool(_ work: @escaping @Sendable () -> Void) async {
+        await withCheckedContinuation { continuation in
+            Thread.detachNewThread {
+                work()
+                continuation.resume()
             }
         }
     }

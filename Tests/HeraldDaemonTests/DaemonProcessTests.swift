@@ -4,8 +4,10 @@ import Testing
 
 /// The built `heraldd` run as users and the session run it: a child process
 /// with a config file, flags and signals. It sees the test process's ALSA
-/// config (and so its capture PCMs) through `XDG_CONFIG_HOME`. Serialized and
-/// under the private PulseAudio, which the SIGTERM test plays to.
+/// config (and so its capture PCMs) through `XDG_CONFIG_HOME`, and a private
+/// session bus of its own (never the user's), so the D-Bus service runs and
+/// shuts down with the rest. Serialized and under the private PulseAudio,
+/// which the SIGTERM test plays to.
 @Suite(.serialized, .privatePulseAudio)
 struct DaemonProcessTests {
     let config = ALSATestConfig.shared
@@ -19,7 +21,7 @@ struct DaemonProcessTests {
             this line is not toml
 
             """)
-        let daemon = try run.start(["--config", file])
+        let daemon = try run.start(["--config", file], bus: nil)
         let exited = await daemon.exited(within: .seconds(10))
         #expect(exited, "heraldd still runs 10 s after being given a broken config")
         let stderr = run.standardError
@@ -32,22 +34,26 @@ struct DaemonProcessTests {
         let capture = try config.makeCapture()
         let run = try DaemonRun(name: "say")
         let file = try run.writeConfig("[audio]\ndevice = \"\(capture.name)\"\n")
+        let bus = try SessionBus(in: run.folder)
         let start = ContinuousClock.now
-        let daemon = try run.start(["--config", file, "--say", "Hello there.", "--exit-when-idle"])
-        let exited = await daemon.exited(within: .seconds(20))
-        #expect(exited, "heraldd --say --exit-when-idle still runs after 20 s:\n\(run.output)")
+        let daemon = try run.start(["--config", file, "--say", "Hello there.", "--exit-when-idle"], bus: bus)
+        // "Hello there." into `null` takes well under a second.
+        let exited = await daemon.exited(within: .seconds(10))
+        #expect(exited, "heraldd --say --exit-when-idle still runs after 10 s:\n\(run.output)")
         #expect(daemon.exitCode == 0, "exit \(daemon.exitCode.map(String.init) ?? "-"):\n\(run.output)")
         let wav = try capture.wav()
         print("heraldd --say: exited after \(ContinuousClock.now - start); \(wav.seconds) s captured, RMS \(wav.rms())")
         #expect(wav.seconds > 0.3 && wav.seconds < 4)
         #expect(wav.rms() > 0.02)
+        #expect(run.standardError.contains("serving on the session bus"), "no D-Bus service:\n\(run.output)")
     }
 
     @Test func sigtermWhileSpeakingExitsZeroPromptly() async throws {
         let capture = try config.makeCapture(paced: true)
         let run = try DaemonRun(name: "sigterm")
         let file = try run.writeConfig("[audio]\ndevice = \"\(capture.name)\"\n")
-        let daemon = try run.start(["--config", file, "--say", SampleText.paragraphs])
+        let bus = try SessionBus(in: run.folder)
+        let daemon = try run.start(["--config", file, "--say", SampleText.paragraphs], bus: bus)
 
         // Speaking: audio reaches the paced device and keeps coming.
         let deadline = ContinuousClock.now + .seconds(15)
@@ -69,6 +75,7 @@ struct DaemonProcessTests {
         #expect(exited, "heraldd still runs 2 s after SIGTERM:\n\(run.output)")
         #expect(daemon.exitCode == 0, "exit \(daemon.exitCode.map(String.init) ?? "-"):\n\(run.output)")
         #expect(framesAfter < 22050 / 5, "more than 200 ms of audio after SIGTERM")
+        #expect(run.standardError.contains("serving on the session bus"), "no D-Bus service:\n\(run.output)")
     }
 }
 
@@ -87,10 +94,13 @@ private struct DaemonRun {
         return path
     }
 
-    /// Starts the built `heraldd`; throws, saying to run `swift build`, if it is not built.
-    func start(_ arguments: [String]) throws -> ChildProcess {
-        try ChildProcess(
-            try BuiltExecutable.path("heraldd"), arguments, environment: ALSATestConfig.shared.environment,
+    /// Starts the built `heraldd` on `bus` (nil: an address where no bus
+    /// listens); throws, saying to run `swift build`, if it is not built.
+    func start(_ arguments: [String], bus: SessionBus?) throws -> ChildProcess {
+        var environment = ALSATestConfig.shared.environment
+        environment["DBUS_SESSION_BUS_ADDRESS"] = bus?.address ?? "unix:path=\(folder.path)/no-bus"
+        return try ChildProcess(
+            try BuiltExecutable.path("heraldd"), arguments, environment: environment,
             logPath: folder.appendingPathComponent("stdout.log").path,
             errorPath: folder.appendingPathComponent("stderr.log").path)
     }
@@ -101,4 +111,31 @@ private struct DaemonRun {
     private func read(_ name: String) -> String {
         (try? String(contentsOf: folder.appendingPathComponent(name), encoding: .utf8)) ?? ""
     }
+}
+
+/// A `dbus-daemon` for one `heraldd` run, so the daemon serves D-Bus as it
+/// would in a session without touching the user's bus. (HeraldDBusTests has a
+/// fuller `PrivateBus`; this needs only an address.)
+private final class SessionBus {
+    let address: String
+    private let daemon: ChildProcess
+
+    init(in folder: URL) throws {
+        let socket = folder.appendingPathComponent("bus").path
+        address = "unix:path=\(socket)"
+        daemon = try ChildProcess(
+            try ChildProcess.find("dbus-daemon"),
+            ["--session", "--nofork", "--nopidfile", "--address=\(address)"],
+            environment: ProcessInfo.processInfo.environment,
+            logPath: folder.appendingPathComponent("dbus-daemon.log").path)
+        let deadline = ContinuousClock.now + .seconds(10)
+        while !FileManager.default.fileExists(atPath: socket) {
+            guard daemon.isRunning, ContinuousClock.now < deadline else {
+                throw ChildProcess.SpawnError(description: "dbus-daemon did not listen on \(socket) within 10 s")
+            }
+            usleep(5_000)
+        }
+    }
+
+    deinit { daemon.terminate() }
 }

@@ -114,10 +114,8 @@ struct SpeechStackTests {
             #expect(status.speaking == nil)
             // One outage, one error line: not one per message.
             #expect(logs.all.filter { $0.level >= .error }.count == 1)
-            // Began for audio nobody heard would mislead a client (see the report).
-            withKnownIssue("Player reports began before the device accepted any audio", isIntermittent: true) {
-                for id in ids { #expect(!events.kinds(for: id).contains(.began)) }
-            }
+            // Began for audio nobody heard would mislead a client.
+            for id in ids { #expect(!events.kinds(for: id).contains(.began)) }
         }
     }
 

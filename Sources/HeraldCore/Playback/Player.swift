@@ -13,7 +13,8 @@ public enum PlaybackReport: Sendable, Equatable {
 /// most one message plays at a time; others may be suspended.
 public protocol PlaybackDriver: Sendable {
     func start(_ utterance: Utterance, report: @escaping @Sendable (PlaybackReport) async -> Void)
-    /// Halts and forgets a message; must silence the device before returning.
+    /// Halts and forgets a message; silencing starts at once (the sink drops
+    /// its buffer within about a millisecond) and nothing of it plays after.
     func stop(_ id: UtteranceID)
     func pause(_ id: UtteranceID)
     func resume(_ id: UtteranceID)
@@ -48,8 +49,7 @@ public final class Player: PlaybackDriver {
     public var engineName: String { engine.name }
 
     public func start(_ utterance: Utterance, report: @escaping @Sendable (PlaybackReport) async -> Void) {
-        let chunks = preparer.chunks(for: utterance.content, settings: utterance.settings)
-        let job = Job(utterance: utterance, chunks: chunks, report: report)
+        let job = Job(utterance: utterance, report: report)
         jobs.withLock { $0[utterance.id] = job }
         launch(job)
     }
@@ -87,23 +87,43 @@ public final class Player: PlaybackDriver {
 
     private func run(_ job: Job) async {
         let id = job.utterance.id
+        // Prepared here, off the scheduler's actor: a megabyte of text takes a
+        // while to chunk, and nobody's Stop should wait for that.
+        let chunks = job.chunks { preparer.chunks(for: job.utterance.content, settings: job.utterance.settings) }
         let start = job.position
         var marksSeen = 0
+        var marksBeforeAudio: [String] = []
         var format: AudioFormat?
+
+        /// `began` goes out once the first audio is in the device; marks that
+        /// come before any audio wait for it, so clients see began first.
+        func announceStart() async {
+            guard job.noteStarted() else { return }
+            await job.report(.started(id))
+            for name in marksBeforeAudio {
+                job.markReported()
+                await job.report(.mark(id, name))
+            }
+            marksBeforeAudio = []
+        }
+
         do {
-            var next = start.chunk < job.chunks.count ? synthesize(job, start.chunk) : nil
-            for index in start.chunk..<job.chunks.count {
+            var next = start.chunk < chunks.count ? synthesize(chunks[start.chunk], job) : nil
+            for index in start.chunk..<chunks.count {
                 guard let outputs = next else { break }
-                next = index + 1 < job.chunks.count ? synthesize(job, index + 1) : nil
+                next = index + 1 < chunks.count ? synthesize(chunks[index + 1], job) : nil
                 let skip = index == start.chunk ? start.frame : 0
                 var produced = 0
                 for try await output in outputs {
                     switch output {
                     case .mark(let name):
                         marksSeen += 1
-                        if marksSeen > job.marksReported {
+                        guard marksSeen > job.marksReported else { continue }
+                        if job.hasStarted {
                             job.markReported()
                             await job.report(.mark(id, name))
+                        } else {
+                            marksBeforeAudio.append(name)
                         }
                     case .audio(let chunk):
                         format = chunk.format
@@ -112,8 +132,9 @@ public final class Player: PlaybackDriver {
                         if produced + frames <= skip { continue }
                         let dropped = max(0, skip - produced)
                         let audio = dropped == 0 ? chunk : chunk.dropping(frames: dropped)
-                        if job.noteStarted() { await job.report(.started(id)) }
-                        if let accepted = try await playUnlessCancelled(audio) {
+                        let accepted = try await playUnlessCancelled(audio)
+                        if accepted ?? 1 > 0 { await announceStart() }
+                        if let accepted {
                             job.advance(chunk: index, frame: produced + dropped + accepted, format: chunk.format)
                             return
                         }
@@ -141,7 +162,7 @@ public final class Player: PlaybackDriver {
             await job.report(.failed(id, reason: reason))
             return
         }
-        if job.noteStarted() { await job.report(.started(id)) }
+        await announceStart()
         forget(job)
         await job.report(.ended(id))
     }
@@ -152,8 +173,8 @@ public final class Player: PlaybackDriver {
         }
     }
 
-    private func synthesize(_ job: Job, _ index: Int) -> AsyncThrowingStream<SynthesisOutput, any Error> {
-        engine.synthesize(job.chunks[index], settings: job.utterance.settings)
+    private func synthesize(_ chunk: SpeechChunk, _ job: Job) -> AsyncThrowingStream<SynthesisOutput, any Error> {
+        engine.synthesize(chunk, settings: job.utterance.settings)
     }
 
     /// Plays all of `chunk` unless this task is cancelled (stop or pause);
@@ -195,18 +216,27 @@ private final class Job: Sendable {
         var task: Task<Void, Never>?
         var cancelled = false
         var suspended = false
+        var chunks: [SpeechChunk]?
     }
 
     let utterance: Utterance
-    let chunks: [SpeechChunk]
     let report: @Sendable (PlaybackReport) async -> Void
     private let state = Mutex(State())
 
-    init(utterance: Utterance, chunks: [SpeechChunk], report: @escaping @Sendable (PlaybackReport) async -> Void) {
+    init(utterance: Utterance, report: @escaping @Sendable (PlaybackReport) async -> Void) {
         self.utterance = utterance
-        self.chunks = chunks
         self.report = report
     }
+
+    /// The prepared chunks, made by the first run and kept for a resume.
+    func chunks(_ prepare: () -> [SpeechChunk]) -> [SpeechChunk] {
+        if let chunks = state.withLock({ $0.chunks }) { return chunks }
+        let chunks = prepare()
+        state.withLock { $0.chunks = chunks }
+        return chunks
+    }
+
+    var hasStarted: Bool { state.withLock { $0.started } }
 
     var position: Position { state.withLock { $0.position } }
     var marksReported: Int { state.withLock { $0.marksReported } }

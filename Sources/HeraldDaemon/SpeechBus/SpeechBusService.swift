@@ -41,23 +41,20 @@ public struct SpeechBusService: Service, CustomStringConvertible {
         return service
     }
 
+    /// Serves until graceful shutdown (which closes the connection, releasing
+    /// the name) or until the bus goes away, as at the end of the session.
     public func run() async throws {
         let events = await stack.scheduler.events()
         let departures = try await connection.nameOwnerChanges()
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await forwardEvents(events) }
             group.addTask { await forgetDeparted(departures) }
-            group.addTask { await connection.waitUntilDisconnected() }
             await withGracefulShutdownHandler {
-                _ = await group.next()
+                await connection.waitUntilDisconnected()
             } onGracefulShutdown: {
                 Task { await connection.close() }
             }
             group.cancelAll()
-        }
-        if connection.isConnected {
-            _ = try? await connection.releaseName(Self.busName)
-            await connection.close()
         }
     }
 

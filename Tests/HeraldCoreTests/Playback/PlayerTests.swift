@@ -5,6 +5,7 @@ import Testing
 
 /// The scheduler driving the real player, with a tone engine and a recording
 /// sink: what was heard, and the events clients saw, in order.
+@Suite(.timingSensitive)
 struct PlayerTests {
     let client = ClientID("test")
 
@@ -58,11 +59,12 @@ struct PlayerTests {
         let events = await scheduler.events()
         let long = String(repeating: "word ", count: 200)
         let (first, _) = await scheduler.speak(.text(long), priority: .message, client: client, settings: VoiceSettings())
-        try await Task.sleep(for: .milliseconds(300))
+        let start = await collect(events) { $0.contains { $0.kind == .began } }
+        try await Task.sleep(for: .milliseconds(200))
         await scheduler.stop(.all)
         let heardAtStop = sink.samples.count
         let (second, _) = await scheduler.speak(.text("next"), priority: .message, client: client, settings: VoiceSettings())
-        let seen = await collect(events) { $0.contains { $0.id == second && $0.kind == .ended } }
+        let seen = start + (await collect(events) { $0.contains { $0.id == second && $0.kind == .ended } })
         #expect(seen.map(\.kind) == [.began, .canceled, .began, .ended])
         #expect(seen.map(\.id) == [first, first, second, second])
         let afterStop = sink.samples.count - heardAtStop
@@ -77,14 +79,15 @@ struct PlayerTests {
         let events = await scheduler.events()
         let text = String(repeating: "abc ", count: 20)
         _ = await scheduler.speak(.text(text), priority: .message, client: client, settings: VoiceSettings())
-        try await Task.sleep(for: .milliseconds(200))
+        let start = await collect(events) { $0.contains { $0.kind == .began } }
+        try await Task.sleep(for: .milliseconds(150))
         await scheduler.pause(.client(client))
         try await Task.sleep(for: .milliseconds(100))
         let heardWhilePaused = sink.samples.count
         try await Task.sleep(for: .milliseconds(200))
         #expect(sink.samples.count == heardWhilePaused, "nothing plays while paused")
         await scheduler.resume(.client(client))
-        let seen = await collect(events) { $0.contains { $0.kind == .ended } }
+        let seen = start + (await collect(events) { $0.contains { $0.kind == .ended } })
         #expect(seen.map(\.kind) == [.began, .paused, .resumed, .ended])
         let full = TextPreparer(maxChunkCharacters: 200).chunks(for: .text(text), settings: VoiceSettings())
             .reduce(0) { $0 + engine.frames(for: $1.plainText) }
@@ -113,14 +116,14 @@ struct PlayerTests {
         let a = ClientID("a")
         let b = ClientID("b")
         let (first, _) = await scheduler.speak(.text(String(repeating: "abc ", count: 30)), priority: .message, client: a, settings: VoiceSettings())
-        try await Task.sleep(for: .milliseconds(100))
+        let start = await collect(events) { $0.contains { $0.id == first && $0.kind == .began } }
         await scheduler.pause(.client(a))
         let (second, _) = await scheduler.speak(.text("second voice"), priority: .message, client: b, settings: VoiceSettings())
         try await Task.sleep(for: .milliseconds(50))
         let stopsBefore = sink.stopCount
         await scheduler.cancel(.client(a))
         #expect(sink.stopCount == stopsBefore, "the device was not silenced for a message it does not hold")
-        let seen = await collect(events) { $0.contains { $0.id == second && $0.kind == .ended } }
+        let seen = start + (await collect(events) { $0.contains { $0.id == second && $0.kind == .ended } })
         #expect(seen.filter { $0.id == first }.map(\.kind) == [.began, .paused, .canceled])
         #expect(seen.filter { $0.id == second }.map(\.kind) == [.began, .ended])
     }

@@ -76,7 +76,7 @@ final class PrivateBus: @unchecked Sendable {
         try process.run()
 
         guard let address = readLine(from: output.fileHandleForReading.fileDescriptor, timeout: timeout) else {
-            process.terminate()
+            kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
             try? FileManager.default.removeItem(at: directory)
             throw PrivateBusError(message: "dbus-daemon did not print its address within \(timeout)")
@@ -84,10 +84,14 @@ final class PrivateBus: @unchecked Sendable {
         return PrivateBus(address: address, directory: directory, process: process)
     }
 
-    /// Stops the bus (SIGTERM, then waits) and removes its folder; safe to call twice.
+    /// Kills the bus, waits for it, and removes its folder; safe to call twice.
+    ///
+    /// SIGKILL, not SIGTERM: a child started by `Process` from the test runner
+    /// inherits the runner's signal mask, in which SIGTERM is blocked, so
+    /// `terminate()` would leave the daemon running and `waitUntilExit()` hanging.
     func stop() {
         if process.isRunning {
-            process.terminate()
+            kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
         }
         try? FileManager.default.removeItem(at: directory)
