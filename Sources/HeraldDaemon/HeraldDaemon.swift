@@ -1,5 +1,7 @@
 public import Logging
+internal import Foundation
 internal import HeraldDBus
+internal import HeraldSSIP
 internal import ServiceLifecycle
 
 /// Builds and runs the daemon: what `heraldd` calls after parsing its flags.
@@ -37,6 +39,19 @@ public enum HeraldDaemon {
         logger.info(
             "heraldd ready",
             metadata: ["herald.engine": "\(stack.engineName)", "herald.audio.device": "\(configuration.audioDevice)"])
+        let environment = ProcessInfo.processInfo.environment
+        let socket = configuration.ssipSocket.map { PathExpansion.expand($0, environment: environment) }
+            ?? SSIPService.defaultSocketPath(environment: environment)
+        let ssip = SSIPService(
+            socketPath: socket, speechdCompat: configuration.speechdCompat, scheduler: stack.scheduler,
+            voices: stack.voices, outputModules: [stack.engineName], logger: logger)
+        do {
+            try await ssip.bind()
+        } catch {
+            await stack.shutDown()
+            throw StartError(description: "\(error)")
+        }
+        services.append(.init(service: ssip, successTerminationBehavior: .gracefullyShutdownGroup))
         let speech = SpeechService(stack: stack, greeting: greeting, exitWhenIdle: exitWhenIdle, logger: logger)
         services.append(.init(service: speech, successTerminationBehavior: .gracefullyShutdownGroup))
         let group = ServiceGroup(

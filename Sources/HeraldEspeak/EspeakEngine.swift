@@ -214,9 +214,11 @@ private final class EspeakSession {
 
     /// Maps Herald's −100…100 settings onto espeak-ng's scales; 0 is each voice's normal.
     private func apply(_ settings: VoiceSettings) {
-        let voiceKey = settings.voice ?? settings.language ?? "en"
+        // "C" and "POSIX" are what clients send from an unset locale: English, quietly.
+        let language = settings.language.flatMap { ["c", "posix"].contains($0.lowercased()) ? nil : $0 }
+        let voiceKey = settings.voice ?? language ?? "en"
         if voiceKey != appliedVoice {
-            if !EspeakVoices.select(voice: settings.voice, language: settings.language) {
+            if !EspeakVoices.select(voice: settings.voice, language: language) {
                 logger.info("espeak-ng has no such voice; using English", metadata: ["herald.voice": "\(voiceKey)"])
                 _ = EspeakVoices.select(voice: nil, language: "en")
             }

@@ -99,6 +99,8 @@ private struct DaemonRun {
     func start(_ arguments: [String], bus: SessionBus?) throws -> ChildProcess {
         var environment = ALSATestConfig.shared.environment
         environment["DBUS_SESSION_BUS_ADDRESS"] = bus?.address ?? "unix:path=\(folder.path)/no-bus"
+        // Its own runtime folder, so its SSIP socket never meets another test's daemon.
+        environment["XDG_RUNTIME_DIR"] = folder.path
         return try ChildProcess(
             try BuiltExecutable.path("heraldd"), arguments, environment: environment,
             logPath: folder.appendingPathComponent("stdout.log").path,

@@ -44,8 +44,10 @@ public actor Scheduler {
     public func pause(_ scope: Scope) { perform(state.pause(scope)) }
     public func resume(_ scope: Scope) { perform(state.resume(scope)) }
 
-    /// Drops a departed client's messages and pauses.
-    public func clientLeft(_ client: ClientID) { perform(state.clientLeft(client)) }
+    /// Forgets a departed client's pause and, unless `keepingMessages`, its messages.
+    public func clientLeft(_ client: ClientID, keepingMessages: Bool = false) {
+        perform(state.clientLeft(client, keepingMessages: keepingMessages))
+    }
 
     public func status() -> Status {
         let word: Status.State = state.isSpeaking ? .speaking : (state.isPaused ? .paused : .idle)

@@ -151,8 +151,14 @@ public struct SchedulerState: Sendable {
         return actions
     }
 
-    /// A client left (closed its connection or left the bus): its messages go.
-    public mutating func clientLeft(_ client: ClientID) -> [Action] {
+    /// A client left (closed its connection or left the bus). Its pause is
+    /// lifted either way; its messages go unless `keepingMessages`, which is
+    /// Speech Dispatcher's way: `spd-say text` and Orca's "Screen reader off."
+    /// are queued by clients that disconnect at once.
+    public mutating func clientLeft(_ client: ClientID, keepingMessages: Bool = false) -> [Action] {
+        if keepingMessages {
+            return resume(.client(client))
+        }
         pause.forget(client)
         return cancel(.client(client))
     }

@@ -79,6 +79,12 @@ struct QueueCommandTests {
             ],
             played: ["m1", "m3"], canceled: ["m1", "m2"]),
         Case(
+            rule: "an SSIP client leaving keeps its messages (Speech Dispatcher's way) and lifts its pause",
+            script: [
+                .pause(.client("a")), .arrive("m1", .message), .arrive("m2", .message), .leave("a", keepingMessages: true),
+            ],
+            played: ["m1", "m2"]),
+        Case(
             rule: "a failed message is reported and the queue moves on",
             script: [.arrive("m1", .message), .arrive("m2", .message), .fail],
             played: ["m1", "m2"]),

@@ -11,7 +11,7 @@ enum Step: Sendable {
     case cancel(ScriptScope)
     case pause(ScriptScope)
     case resume(ScriptScope)
-    case leave(String)
+    case leave(String, keepingMessages: Bool = false)
 }
 
 enum ScriptScope: Sendable {
@@ -59,7 +59,7 @@ struct ScriptRun {
         case .cancel(let scope): record(state.cancel(resolve(scope)))
         case .pause(let scope): record(state.pause(resolve(scope)))
         case .resume(let scope): record(state.resume(resolve(scope)))
-        case .leave(let client): record(state.clientLeft(ClientID(client)))
+        case .leave(let client, let keeping): record(state.clientLeft(ClientID(client), keepingMessages: keeping))
         }
     }
 

@@ -1,0 +1,270 @@
+internal import Foundation
+public import HeraldCore
+public import Logging
+internal import NIOCore
+internal import NIOPosix
+public import ServiceLifecycle
+internal import Synchronization
+
+/// Speech Dispatcher's protocol (SSIP) on a Unix socket, so that Orca,
+/// `spd-say` and the `speechd` Python client speak through Herald unchanged
+/// (`SPEECHD_ADDRESS=unix_socket:PATH`).
+///
+/// A `Service`: `run()` listens until graceful shutdown, then closes every
+/// connection and removes the socket file. Each connection is a session with
+/// its own settings and client id; its messages go to the shared `Scheduler`,
+/// and the scheduler's events come back to the connection that queued them.
+public final class SSIPService: Service, Sendable, CustomStringConvertible {
+    /// Bounds on what one client can make the daemon hold in memory.
+    public struct Limits: Sendable, Equatable {
+        /// The longest command line; longer ones get `502 ERR LINE TOO LONG`.
+        public var maxLineBytes: Int
+        /// The largest SPEAK text; larger ones are read, discarded and refused.
+        public var maxMessageBytes: Int
+        /// Replies and events not yet taken by the client; past it the
+        /// connection is closed (a client that never reads).
+        public var maxOutboundBytes: Int
+        /// How long a message's events wait after its `225` reply unless the
+        /// client sends its next command first, so clients that register
+        /// callbacks after reading the id miss none (`Outbox.endCommand`).
+        public var eventGrace: Duration
+
+        public init(
+            maxLineBytes: Int = 64 << 10, maxMessageBytes: Int = 16 << 20, maxOutboundBytes: Int = 1 << 20,
+            eventGrace: Duration = .milliseconds(30)
+        ) {
+            self.maxLineBytes = maxLineBytes
+            self.maxMessageBytes = maxMessageBytes
+            self.maxOutboundBytes = maxOutboundBytes
+            self.eventGrace = eventGrace
+        }
+    }
+
+    private typealias Connection = NIOAsyncChannel<SSIPFrame, ByteBuffer>
+
+    private struct Listener: Sendable {
+        let path: String
+        let channel: NIOAsyncChannel<Connection, Never>
+        let identity: FileIdentity?
+    }
+
+    private struct State {
+        var listeners: [Listener]?
+        var stopping = false
+    }
+
+    /// The main socket.
+    public let socketPath: String
+    /// Also listen where Speech Dispatcher's clients look by default.
+    public let speechdCompat: Bool
+    private let environment: [String: String]
+    private let context: SSIPServerContext
+    private let state = Mutex(State())
+
+    /// - Parameters:
+    ///   - socketPath: where to listen; see `defaultSocketPath(environment:)`.
+    ///   - speechdCompat: also listen on `$XDG_RUNTIME_DIR/speech-dispatcher/speechd.sock`
+    ///     when no Speech Dispatcher does, so clients without `SPEECHD_ADDRESS` find Herald.
+    ///   - voices: what `LIST SYNTHESIS_VOICES` offers and `SET … SYNTHESIS_VOICE` accepts.
+    ///   - outputModules: the engine names `LIST OUTPUT_MODULES` offers.
+    ///   - environment: where `XDG_RUNTIME_DIR` is read for the compatibility socket; the process's by default.
+    public init(
+        socketPath: String, speechdCompat: Bool = false, scheduler: Scheduler, voices: [Voice],
+        outputModules: [String], limits: Limits = Limits(),
+        environment: [String: String]? = nil, logger: Logger
+    ) {
+        self.socketPath = socketPath
+        self.speechdCompat = speechdCompat
+        self.environment = environment ?? ProcessInfo.processInfo.environment
+        self.context = SSIPServerContext(
+            scheduler: scheduler, catalog: VoiceCatalog(voices: voices, outputModules: outputModules),
+            registry: SessionRegistry(), limits: limits, logger: logger)
+    }
+
+    public var description: String { "SSIPService(\(socketPath))" }
+
+    /// `$XDG_RUNTIME_DIR/herald/ssip.sock`; without `XDG_RUNTIME_DIR`,
+    /// `/tmp/herald-$UID/ssip.sock` (the folder is created 0700 and refused
+    /// if another user owns it, so nobody can stand in for the daemon).
+    public static func defaultSocketPath(environment: [String: String]) -> String {
+        if let runtime = environment["XDG_RUNTIME_DIR"], !runtime.isEmpty { return "\(runtime)/herald/ssip.sock" }
+        return "/tmp/herald-\(getuid())/ssip.sock"
+    }
+
+    /// Where Speech Dispatcher listens and its clients look by default; nil without `XDG_RUNTIME_DIR`.
+    public static func speechdSocketPath(environment: [String: String]) -> String? {
+        guard let runtime = environment["XDG_RUNTIME_DIR"], !runtime.isEmpty else { return nil }
+        return "\(runtime)/speech-dispatcher/speechd.sock"
+    }
+
+    /// The paths being listened on, once bound.
+    public var listeningPaths: [String] { state.withLock { $0.listeners?.map(\.path) ?? [] } }
+
+    /// Open connections now; for status and tests.
+    public var connectionCount: Int { context.registry.count }
+
+    /// Binds the socket(s) now, so the daemon can report a clash at start
+    /// (`SSIPServiceError`) rather than from inside its service group.
+    /// `run()` calls it when the daemon did not. Calling it twice is harmless.
+    public func bind() async throws(SSIPServiceError) {
+        if state.withLock({ $0.listeners != nil }) { return }
+        var listeners = [try await listen(at: socketPath)]
+        if speechdCompat {
+            if let path = Self.speechdSocketPath(environment: environment), path != socketPath {
+                do {
+                    listeners.append(try await listen(at: path))
+                } catch  where error == .socketInUse {
+                    context.logger.notice(
+                        """
+                        Speech Dispatcher is running and owns its socket: clients that use its default address \
+                        reach Speech Dispatcher; Herald serves SSIP on its own socket only
+                        """,
+                        metadata: ["herald.ssip.socket": "\(path)", "herald.ssip.main": "\(socketPath)"])
+                } catch {
+                    context.logger.warning("no Speech Dispatcher compatible socket: \(error.message)")
+                }
+            } else if Self.speechdSocketPath(environment: environment) == nil {
+                context.logger.notice("speechd_compat needs XDG_RUNTIME_DIR; serving SSIP on the main socket only")
+            }
+        }
+        let bound = listeners
+        let lost = state.withLock { state -> [Listener] in
+            guard state.listeners == nil else { return bound }
+            state.listeners = bound
+            return []
+        }
+        for listener in lost { close(listener) }
+    }
+
+    /// Serves until graceful shutdown (or cancellation), then closes every
+    /// connection, cancels their messages and removes the socket files.
+    public func run() async throws {
+        try await bind()
+        let listeners = state.withLock { $0.listeners ?? [] }
+        let events = await context.scheduler.events()
+        let registry = context.registry
+        await withGracefulShutdownHandler {
+            await withTaskCancellationHandler {
+                await withTaskGroup(of: Void.self) { group in
+                    group.addTask {
+                        for await event in events { registry.session(for: event.client)?.deliver(event) }
+                    }
+                    await withDiscardingTaskGroup { accepting in
+                        for listener in listeners { accepting.addTask { await self.accept(on: listener) } }
+                    }
+                    group.cancelAll()
+                }
+            } onCancel: {
+                self.stopServing()
+            }
+        } onGracefulShutdown: {
+            self.stopServing()
+        }
+        for listener in listeners { close(listener) }
+        context.logger.info("SSIP server stopped")
+    }
+
+    // MARK: Listening
+
+    private func listen(at path: String) async throws(SSIPServiceError) -> Listener {
+        try UnixSocketPath.prepareFolder(for: path)
+        if try UnixSocketPath.clear(path) == .staleSocket {
+            context.logger.info(
+                "removed a stale SSIP socket left by a daemon that ended", metadata: ["herald.ssip.socket": "\(path)"])
+        }
+        let limits = context.limits
+        let channel: NIOAsyncChannel<Connection, Never>
+        do {
+            channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .serverChannelOption(.backlog, value: 128)
+                .bind(unixDomainSocketPath: path, cleanupExistingSocketFile: false) { child in
+                    child.eventLoop.makeCompletedFuture {
+                        try child.pipeline.syncOperations.addHandler(
+                            ByteToMessageHandler(SSIPFrameDecoder(fragmentBytes: limits.maxLineBytes)))
+                        return try Connection(wrappingChannelSynchronously: child)
+                    }
+                }
+        } catch {
+            throw .cannotBind(path, "\(error)")
+        }
+        // The folder is 0700 already; the socket itself is the user's alone too.
+        guard UnixSocketPath.setMode(path, 0o600) else {
+            try? await channel.channel.close()
+            throw .cannotBind(path, "cannot set its mode to 0600: \(UnixSocketPath.lastError())")
+        }
+        context.logger.info("serving SSIP", metadata: ["herald.ssip.socket": "\(path)"])
+        return Listener(path: path, channel: channel, identity: UnixSocketPath.identity(of: path))
+    }
+
+    private func close(_ listener: Listener) {
+        listener.channel.channel.close(promise: nil)
+        UnixSocketPath.remove(listener.path, ifStill: listener.identity)
+    }
+
+    private func stopServing() {
+        let listeners = state.withLock { state -> [Listener] in
+            state.stopping = true
+            return state.listeners ?? []
+        }
+        for listener in listeners { listener.channel.channel.close(promise: nil) }
+        for session in context.registry.all { session.close() }
+    }
+
+    private func accept(on listener: Listener) async {
+        do {
+            try await listener.channel.executeThenClose { connections in
+                try await withThrowingDiscardingTaskGroup { group in
+                    for try await connection in connections {
+                        group.addTask { await self.serve(connection) }
+                    }
+                }
+            }
+        } catch {
+            context.logger.error("SSIP listener failed: \(error)", metadata: ["herald.ssip.socket": "\(listener.path)"])
+        }
+    }
+
+    // MARK: Connections
+
+    private func serve(_ connection: Connection) async {
+        let registry = context.registry
+        let session = Session(
+            number: registry.allocateNumber(), channel: connection.channel,
+            outboundLimit: context.limits.maxOutboundBytes)
+        registry.add(session)
+        if state.withLock({ $0.stopping }) { session.close() }
+        var logger = context.logger
+        logger[metadataKey: "herald.ssip.client"] = "\(session.number)"
+        logger.debug("SSIP client connected")
+        do {
+            try await connection.executeThenClose { inbound, outbound in
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    let outbox = session.outbox
+                    group.addTask {
+                        for await text in outbox.stream {
+                            try await outbound.write(ByteBuffer(string: text))
+                            outbox.written(text)
+                        }
+                    }
+                    let protocolState = SSIPConnection(session: session, server: context)
+                    for try await frame in inbound {
+                        guard await protocolState.receive(frame) else { break }
+                    }
+                    outbox.finish()
+                    // Let the last reply (231 after QUIT) go out, without
+                    // waiting long on a client that does not read.
+                    group.addTask { try? await Task.sleep(for: .seconds(2)) }
+                    _ = try await group.next()
+                    group.cancelAll()
+                }
+            }
+        } catch {
+            logger.debug("SSIP connection ended with an error: \(error)")
+        }
+        session.outbox.finish()
+        registry.remove(session)
+        // As Speech Dispatcher does: what a client queued is spoken after it leaves.
+        await context.scheduler.clientLeft(session.clientID, keepingMessages: true)
+        logger.debug("SSIP client left", metadata: ["herald.ssip.name": "\(session.settings.clientName)"])
+    }
+}

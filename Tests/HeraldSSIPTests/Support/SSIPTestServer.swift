@@ -1,0 +1,84 @@
+import Foundation
+import HeraldCore
+import HeraldDaemon
+import HeraldSSIP
+import HeraldTesting
+import Logging
+
+/// The real speech stack (`SpeechStack`: scheduler, player, espeak-ng, ALSA
+/// sink into a capture PCM) with an `SSIPService` on a socket of its own,
+/// as heraldd would run them.
+struct SSIPTestServer: Sendable {
+    let stack: SpeechStack
+    let service: SSIPService
+    let socketPath: String
+    let capture: ALSATestConfig.CapturePCM
+    let logs: RecordingLogHandler.Store
+
+    /// A fresh folder for one test's sockets, inside the test process's temp folder.
+    static func makeSocketFolder() -> String {
+        let folder = ALSATestConfig.shared.directory.appendingPathComponent(
+            "ssip-\(UInt32.random(in: 0...UInt32.max))", isDirectory: true)
+        return folder.path
+    }
+
+    /// Runs `body` with a server; always stops it (and its stack) afterwards.
+    static func with<T: Sendable>(
+        paced: Bool = false, limits: SSIPService.Limits = .init(),
+        _ body: @Sendable (SSIPTestServer) async throws -> T
+    ) async throws -> T {
+        let capture = try ALSATestConfig.shared.makeCapture(paced: paced)
+        var configuration = Configuration()
+        configuration.audioDevice = capture.name
+        let (logger, logs) = RecordingLogHandler.logger(label: "ssip-test")
+        let stack = try await SpeechStack(configuration: configuration, logger: logger)
+        let socketPath = makeSocketFolder() + "/ssip.sock"
+        let service = SSIPService(
+            socketPath: socketPath, scheduler: stack.scheduler, voices: stack.voices,
+            outputModules: [stack.engineName], limits: limits, logger: logger)
+        do {
+            try await service.bind()
+        } catch {
+            await stack.shutDown()
+            throw error
+        }
+        let running = Task { try await service.run() }
+        let server = SSIPTestServer(
+            stack: stack, service: service, socketPath: socketPath, capture: capture, logs: logs)
+        do {
+            let result = try await body(server)
+            try await server.stop(running)
+            return result
+        } catch {
+            try? await server.stop(running)
+            throw error
+        }
+    }
+
+    private func stop(_ running: Task<Void, any Error>) async throws {
+        running.cancel()
+        try await running.value
+        await stack.shutDown()
+    }
+
+    func connect() throws -> SSIPTestClient { try SSIPTestClient(path: socketPath) }
+
+    /// The environment for `spd-say` and Python clients: Herald's socket, the
+    /// test ALSA config, and no way to start a real Speech Dispatcher.
+    var clientEnvironment: [String: String] {
+        var environment = ALSATestConfig.shared.environment
+        environment["SPEECHD_ADDRESS"] = "unix_socket:\(socketPath)"
+        environment["SPEECHD_CMD"] = "/bin/false"
+        return environment
+    }
+
+    /// Waits until the capture file holds at least `frames` frames; false on timeout.
+    func waitForAudio(frames: Int, timeout: Duration) async -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while capture.framesWritten < frames {
+            guard ContinuousClock.now < deadline else { return false }
+            try? await Task.sleep(for: .milliseconds(5))
+        }
+        return true
+    }
+}
