@@ -73,13 +73,49 @@ struct DaemonClient {
         throw CLIError("heraldd did not start within \(Self.startTimeout.components.seconds) s; its log is \(log)")
     }
 
-    /// Signals from the daemon, subscribed before a request so none is missed.
-    func signals() async throws(CLIError) -> AsyncStream<DBusSignal> {
+    /// How a message ended, as `--wait` reports it.
+    enum Outcome: Sendable {
+        case ended
+        case canceled
+        case failed(String)
+        /// The daemon left the bus (crashed or was stopped) first.
+        case daemonGone
+    }
+
+    /// Subscribes, before the request is made so nothing is missed, to the
+    /// daemon's signals and to its leaving the bus; the returned function
+    /// waits for the end of one message.
+    func outcomes() async throws(CLIError) -> @Sendable (UInt64) async -> Outcome {
+        let signals: AsyncStream<DBusSignal>
+        let owners: AsyncStream<DBusNameOwnerChange>
         do {
-            return try await connection.signals(
+            signals = try await connection.signals(
                 matching: DBusMatchRule(sender: Self.busName, path: Self.objectPath, interface: Self.interface))
+            owners = try await connection.nameOwnerChanges(for: Self.busName)
         } catch {
             throw CLIError("cannot listen to the daemon's signals: \(error.message)")
+        }
+        return { id in
+            await withTaskGroup(of: Outcome.self) { group in
+                group.addTask {
+                    for await signal in signals where signal.arguments.first?.uint64 == id {
+                        switch signal.member {
+                        case "Ended": return .ended
+                        case "Canceled": return .canceled
+                        case "Failed": return .failed(signal.arguments.last?.string ?? "unknown reason")
+                        default: continue
+                        }
+                    }
+                    return .daemonGone
+                }
+                group.addTask {
+                    for await change in owners where change.newOwner == nil { return .daemonGone }
+                    return .daemonGone
+                }
+                let first = await group.next() ?? .daemonGone
+                group.cancelAll()
+                return first
+            }
         }
     }
 }

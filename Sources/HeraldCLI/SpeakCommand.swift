@@ -54,19 +54,16 @@ struct SpeakCommand: AsyncParsableCommand {
         var options: [String: DBusValue] = ["client": .string(DaemonClient.clientName)]
         if let voice { options["voice"] = .string(voice) }
         if ssml { options["ssml"] = .bool(true) }
-        let signals = wait ? try await client.signals() : nil
+        let outcome = wait ? try await client.outcomes() : nil
         let reply = try await client.call("Speak", [.string(text), .string(priority.rawValue), .dictionary(options)])
         guard let id = reply.first?.uint64 else { throw CLIError("the daemon gave an unexpected reply to Speak") }
-        guard let signals else { return }
-        for await signal in signals where signal.arguments.first?.uint64 == id {
-            switch signal.member {
-            case "Ended": return
-            case "Canceled": throw CLIError("canceled before the end (message \(id))")
-            case "Failed": throw CLIError("could not speak: \(signal.arguments.last?.string ?? "unknown reason")")
-            default: continue
-            }
+        guard let outcome else { return }
+        switch await outcome(id) {
+        case .ended: return
+        case .canceled: throw CLIError("canceled before the end (message \(id))")
+        case .failed(let reason): throw CLIError("could not speak: \(reason)")
+        case .daemonGone: throw CLIError("the daemon went away before the message ended")
         }
-        throw CLIError("the daemon went away before the message ended")
     }
 
     private func input() throws(CLIError) -> String {

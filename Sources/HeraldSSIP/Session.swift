@@ -23,13 +23,7 @@ final class Session: Sendable {
         /// message, whose final event may overtake the id coming back.
         var queueing = false
         var finishedWhileQueueing: Set<UtteranceID> = []
-        /// Messages whose BEGIN was seen, and marks that came before it.
-        var begun: Set<UtteranceID> = []
-        var earlyMarks: [UtteranceID: [SpeechEvent]] = [:]
     }
-
-    /// Marks held back per message until its BEGIN; more are dropped.
-    static let earlyMarkLimit = 4096
 
     private let state = Mutex(State())
 
@@ -65,37 +59,22 @@ final class Session: Sendable {
         }
     }
 
-    /// Sends `event` to the client if it asked for that kind.
-    ///
-    /// SSIP clients expect BEGIN before any INDEX MARK of a message (ssip.info
-    /// 4.7.2; Orca's say-all treats BEGIN as started); the player reports a
-    /// mark that precedes the first audio before that audio reaches the
-    /// device, so such marks wait here for the BEGIN.
+    /// Sends `event` to the client if it asked for that kind. The player
+    /// guarantees BEGIN comes before a message's INDEX MARKs, as SSIP clients
+    /// (Orca's say-all) expect.
     func deliver(_ event: SpeechEvent) {
-        let (flags, events) = state.withLock { state -> (NotificationSet, [SpeechEvent]) in
+        let flags = state.withLock { state -> NotificationSet in
             let flags = state.messageFlags[event.id] ?? state.settings.notifications
-            var events = [event]
             switch event.kind {
-            case .began:
-                state.begun.insert(event.id)
-                events += state.earlyMarks.removeValue(forKey: event.id) ?? []
-            case .indexMark where !state.begun.contains(event.id):
-                if state.earlyMarks[event.id, default: []].count < Self.earlyMarkLimit {
-                    state.earlyMarks[event.id, default: []].append(event)
-                }
-                events = []
             case .ended, .canceled, .failed:
-                state.begun.remove(event.id)
-                state.earlyMarks[event.id] = nil
                 if state.messageFlags.removeValue(forKey: event.id) == nil, state.queueing {
                     state.finishedWhileQueueing.insert(event.id)
                 }
             default: break
             }
-            return (flags, events)
+            return flags
         }
-        for event in events {
-            guard let text = SSIPEventText.format(event, clientNumber: number, enabled: flags) else { continue }
+        if let text = SSIPEventText.format(event, clientNumber: number, enabled: flags) {
             outbox.event(text)
         }
     }

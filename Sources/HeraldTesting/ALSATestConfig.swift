@@ -52,7 +52,7 @@ public final class ALSATestConfig: Sendable {
     public let pulseSocket: String
 
     /// Capture PCMs of each kind in the pool; raise it when tests need more.
-    public static let poolSize = 32
+    public static let poolSize = 128
 
     public static let shared = ALSATestConfig()
 

@@ -107,10 +107,11 @@ public final class ChildProcess {
     /// Waits up to `timeout` for the program to end by itself; true if it did.
     /// Sleeps between checks rather than blocking, for async tests that share
     /// the few threads of the concurrency pool.
+    /// A cancelled task stops waiting (false) rather than spinning.
     public func exited(within timeout: Duration) async -> Bool {
         let deadline = ContinuousClock.now + timeout
         while isRunning {
-            guard ContinuousClock.now < deadline else { return false }
+            guard ContinuousClock.now < deadline, !Task.isCancelled else { return false }
             try? await Task.sleep(for: .milliseconds(5))
         }
         return true

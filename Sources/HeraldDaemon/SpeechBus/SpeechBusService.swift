@@ -14,12 +14,22 @@ public struct SpeechBusService: Service, CustomStringConvertible {
     let connection: DBusConnection
     let stack: SpeechStack
     let logger: Logger
+    /// Subscribed before the name is taken, so nothing a client does the
+    /// moment it sees the name is missed.
+    private let events: AsyncStream<SpeechEvent>
+    private let departures: AsyncStream<DBusNameOwnerChange>
+    private let departed = DepartedClients()
 
     public var description: String { "SpeechBusService" }
 
-    public init(connection: DBusConnection, stack: SpeechStack, logger: Logger) {
+    private init(
+        connection: DBusConnection, stack: SpeechStack, events: AsyncStream<SpeechEvent>,
+        departures: AsyncStream<DBusNameOwnerChange>, logger: Logger
+    ) {
         self.connection = connection
         self.stack = stack
+        self.events = events
+        self.departures = departures
         self.logger = logger
     }
 
@@ -30,7 +40,9 @@ public struct SpeechBusService: Service, CustomStringConvertible {
     /// daemon owns the name, so a second instance exits with a clear message.
     public static func start(stack: SpeechStack, logger: Logger) async throws(DBusError) -> SpeechBusService {
         let connection = try await DBusConnection.session(logger: logger)
-        let service = SpeechBusService(connection: connection, stack: stack, logger: logger)
+        let service = SpeechBusService(
+            connection: connection, stack: stack, events: await stack.scheduler.events(),
+            departures: try await connection.nameOwnerChanges(), logger: logger)
         try connection.export(service.object())
         guard try await connection.requestName(busName) else {
             await connection.close()
@@ -44,8 +56,6 @@ public struct SpeechBusService: Service, CustomStringConvertible {
     /// Serves until graceful shutdown (which closes the connection, releasing
     /// the name) or until the bus goes away, as at the end of the session.
     public func run() async throws {
-        let events = await stack.scheduler.events()
-        let departures = try await connection.nameOwnerChanges()
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await forwardEvents(events) }
             group.addTask { await forgetDeparted(departures) }
@@ -81,12 +91,14 @@ public struct SpeechBusService: Service, CustomStringConvertible {
     /// A connection that left the bus takes its own messages and pauses with it.
     private func forgetDeparted(_ changes: AsyncStream<DBusNameOwnerChange>) async {
         for await change in changes where change.name.hasPrefix(":") && change.newOwner == nil {
+            departed.add(change.name)
             await stack.scheduler.clientLeft(SpeechRequest.client(sender: change.name, name: nil))
         }
     }
 
     func object() -> DBusObject {
         let scheduler = stack.scheduler
+        let departed = self.departed
         let voices = stack.voices
         let engine = stack.engineName
         @Sendable func speak(_ call: DBusMethodCall, _ content: UtteranceContent, _ priority: String, _ options: SpeechRequest.Options)
@@ -95,6 +107,9 @@ public struct SpeechBusService: Service, CustomStringConvertible {
             let priority = try SpeechRequest.priority(priority)
             let client = SpeechRequest.client(sender: call.sender, name: options.client)
             let (id, _) = await scheduler.speak(content, priority: priority, client: client, settings: options.settings)
+            // The caller may have left while this call waited its turn; its
+            // departure then came too early to take this message along.
+            if options.client == nil, departed.contains(call.sender) { await scheduler.cancel(.message(id)) }
             return [.uint64(id)]
         }
         /// A method whose arguments are checked here rather than by the layer, so a

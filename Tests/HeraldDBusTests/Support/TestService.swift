@@ -1,4 +1,5 @@
 import Glibc
+import HeraldTesting
 import Synchronization
 import Testing
 
@@ -61,7 +62,7 @@ enum TestService {
             },
             "MakePipe": DBusMethod(inputSignature: "s", outputSignature: "h") { call throws(DBusError) in
                 var ends: [Int32] = [0, 0]
-                guard pipe(&ends) == 0 else { throw .failed("pipe failed") }
+                guard closeOnExecPipe(&ends) == 0 else { throw .failed("pipe failed") }
                 let text = Array(try call.string(0).utf8)
                 _ = write(ends[1], text, text.count)
                 close(ends[1])
@@ -132,4 +133,13 @@ func dbusError(_ body: () async throws -> Void) async -> DBusError? {
         Issue.record("Expected a DBusError, got \(error)")
         return nil
     }
+}
+
+/// `pipe` with both ends close-on-exec: tests in this process spawn children
+/// (daemons, CLI tools), which must not keep a write end open. (`pipe2` needs
+/// _GNU_SOURCE, which Swift's Glibc module does not define.)
+func closeOnExecPipe(_ ends: inout [Int32]) -> Int32 {
+    guard pipe(&ends) == 0 else { return -1 }
+    for end in ends { _ = fcntl(end, F_SETFD, FD_CLOEXEC) }
+    return 0
 }

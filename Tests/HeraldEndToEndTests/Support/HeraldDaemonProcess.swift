@@ -1,0 +1,197 @@
+import Foundation
+import HeraldDBus
+import HeraldTesting
+import Testing
+
+/// The built `heraldd` run as a user's session runs it, on a private bus of
+/// its own: a child process with a config file naming a capture PCM, the
+/// test process's ALSA config (`XDG_CONFIG_HOME`), and a private 0700
+/// `XDG_RUNTIME_DIR`, so that nothing is shared with other tests or the user.
+///
+/// `start` returns once the daemon owns `org.herald.Speech1`, awaited through
+/// the bus's NameOwnerChanged signal rather than slept for. `stop()` ends it
+/// with SIGTERM and returns its exit code; if a test fails before that, the
+/// daemon and the bus are killed when this object goes away.
+final class HeraldDaemonProcess: @unchecked Sendable {
+    static let busName = "org.herald.Speech1"
+    static let objectPath = "/org/herald/Speech1"
+    static let interface = "org.herald.Speech1"
+    static let errorPrefix = "org.herald.Speech1.Error."
+
+    let bus: PrivateBus
+    let folder: RunFolder
+    let capture: ALSATestConfig.CapturePCM
+    let configPath: String
+    let process: ChildProcess
+    /// From spawning the process to its owning the name.
+    let startup: Duration
+
+    /// The daemon of the enclosing `.heraldDaemon` suite.
+    @TaskLocal static var current: HeraldDaemonProcess?
+
+    private init(
+        bus: PrivateBus, folder: RunFolder, capture: ALSATestConfig.CapturePCM, configPath: String,
+        process: ChildProcess, startup: Duration
+    ) {
+        self.bus = bus
+        self.folder = folder
+        self.capture = capture
+        self.configPath = configPath
+        self.process = process
+        self.startup = startup
+    }
+
+    /// Starts a bus and `heraldd` on it, playing into a fresh capture PCM
+    /// (`paced`: through the private PulseAudio, so the suite needs `.privatePulseAudio`).
+    static func start(name: String, paced: Bool = false, timeout: Duration = .seconds(20)) async throws -> HeraldDaemonProcess {
+        let capture = try ALSATestConfig.shared.makeCapture(paced: paced)
+        let folder = try RunFolder(name: name)
+        let configPath = try folder.write("config.toml", "[audio]\ndevice = \"\(capture.name)\"\n")
+        let bus = try await PrivateBus.launch()
+        let watcher = try await DBusConnection.connect(address: bus.address)
+        defer { Task { await watcher.close() } }
+        // Subscribed before the spawn: the name cannot appear unseen.
+        let owners = try await watcher.nameOwnerChanges(for: busName)
+        let started = ContinuousClock.now
+        let process = try ChildProcess(
+            try BuiltExecutable.path("heraldd"), ["--config", configPath], environment: folder.environment(bus: bus),
+            logPath: folder.path("heraldd.out"), errorPath: folder.path("heraldd.err"))
+        var owned = try await watcher.nameHasOwner(busName)
+        if !owned { owned = await firstOwner(owners, while: process, timeout: timeout) }
+        guard owned else {
+            process.send(SIGKILL)
+            _ = await process.exited(within: .seconds(5))
+            bus.stop()
+            throw ChildProcess.SpawnError(
+                description: "heraldd did not own \(busName) within \(timeout) (exit \(process.exitCode.map(String.init) ?? "-")):\n"
+                    + folder.read("heraldd.err"))
+        }
+        return HeraldDaemonProcess(
+            bus: bus, folder: folder, capture: capture, configPath: configPath, process: process,
+            startup: ContinuousClock.now - started)
+    }
+
+    /// The environment a client (`herald`, `gdbus`) of this daemon runs with.
+    var environment: [String: String] { folder.environment(bus: bus) }
+
+    /// What the daemon wrote on stderr (its log).
+    var log: String { folder.read("heraldd.err") }
+
+    /// A new client connection to the daemon's bus.
+    func connect() async throws -> SpeechClient {
+        SpeechClient(connection: try await DBusConnection.connect(address: bus.address))
+    }
+
+    /// SIGTERM, then SIGKILL after `grace`; then the bus. Returns the exit
+    /// code (nil when a signal ended it). Safe to call twice.
+    @discardableResult
+    func stop(grace: Duration = .seconds(5)) async -> Int32? {
+        process.send(SIGTERM)
+        if !(await process.exited(within: grace)) {
+            process.send(SIGKILL)
+            _ = await process.exited(within: .seconds(5))
+        }
+        bus.stop()
+        return process.exitCode
+    }
+
+    /// True once `changes` shows a new owner; false when `process` exits or `timeout` passes first.
+    private static func firstOwner(
+        _ changes: AsyncStream<DBusNameOwnerChange>, while process: ChildProcess, timeout: Duration
+    ) async -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        let pid = process.pid
+        return await withTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                for await change in changes where change.newOwner != nil { return true }
+                return false
+            }
+            group.addTask {
+                // The child's exit ends the wait early. Checks for cancellation:
+                // a cancelled sleep returns at once, and the loop would spin.
+                while ContinuousClock.now < deadline, !Task.isCancelled {
+                    if isGone(pid) { return false }
+                    try? await Task.sleep(for: .milliseconds(20))
+                }
+                return false
+            }
+            let first = await group.next() ?? false
+            group.cancelAll()
+            return first
+        }
+    }
+}
+
+/// Whether process `pid` has exited (gone, or a zombie not yet reaped).
+func isGone(_ pid: pid_t) -> Bool {
+    guard kill(pid, 0) == 0 else { return true }
+    let stat = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
+    // The state follows the parenthesised command name: "pid (comm) S …".
+    guard let close = stat.lastIndex(of: ")") else { return true }
+    return stat[stat.index(after: close)...].trimmingCharacters(in: .whitespaces).hasPrefix("Z")
+}
+
+/// A folder of one test's own under the test run's temporary folder: config
+/// files, the daemon's output, and a 0700 `XDG_RUNTIME_DIR` (where heraldd
+/// puts its SSIP socket and the CLI its daemon log).
+struct RunFolder: Sendable {
+    let url: URL
+    let runtime: URL
+
+    init(name: String) throws {
+        url = ALSATestConfig.shared.directory.appendingPathComponent("e2e-\(name)-\(UUID().uuidString.prefix(8))")
+        runtime = url.appendingPathComponent("run", isDirectory: true)
+        try FileManager.default.createDirectory(at: runtime, withIntermediateDirectories: true)
+        try FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: runtime.path)
+    }
+
+    func path(_ name: String) -> String { url.appendingPathComponent(name).path }
+
+    @discardableResult
+    func write(_ name: String, _ text: String) throws -> String {
+        let path = path(name)
+        try FileManager.default.createDirectory(
+            atPath: URL(fileURLWithPath: path).deletingLastPathComponent().path, withIntermediateDirectories: true)
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    func read(_ name: String) -> String {
+        (try? String(contentsOfFile: path(name), encoding: .utf8)) ?? ""
+    }
+
+    /// The test process's ALSA config, this bus, this runtime folder.
+    func environment(bus: PrivateBus) -> [String: String] {
+        var environment = ALSATestConfig.shared.environment
+        environment["DBUS_SESSION_BUS_ADDRESS"] = bus.address
+        environment["XDG_RUNTIME_DIR"] = runtime.path
+        return environment
+    }
+}
+
+/// Runs a suite with one `heraldd` (`HeraldDaemonProcess.current`) on a
+/// private bus, started before its first test and stopped after its last.
+struct HeraldDaemonTrait: SuiteTrait, TestScoping {
+    let name: String
+
+    var isRecursive: Bool { false }
+
+    func provideScope(
+        for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void
+    ) async throws {
+        let daemon = try await HeraldDaemonProcess.start(name: name)
+        do {
+            try await HeraldDaemonProcess.$current.withValue(daemon) { try await function() }
+        } catch {
+            await daemon.stop()
+            throw error
+        }
+        let exit = await daemon.stop()
+        #expect(exit == 0, "heraldd did not exit cleanly on SIGTERM:\n\(daemon.log)")
+    }
+}
+
+extension Trait where Self == HeraldDaemonTrait {
+    /// One `heraldd` on a private bus for the whole suite.
+    static func heraldDaemon(_ name: String) -> Self { HeraldDaemonTrait(name: name) }
+}
