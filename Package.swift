@@ -27,6 +27,10 @@ let package = Package(
         .systemLibrary(name: "CEspeakNG", pkgConfig: "espeak-ng", providers: [.apt(["libespeak-ng-dev"])]),
         .systemLibrary(name: "CMPG123", pkgConfig: "libmpg123", providers: [.apt(["libmpg123-dev"])]),
         .systemLibrary(name: "CDBus", pkgConfig: "dbus-1", providers: [.apt(["libdbus-1-dev"])]),
+        .systemLibrary(name: "CHeraldSystem"),
+
+        // Linux plumbing the audio and bus threads share (eventfd wake-ups, thread names).
+        .target(name: "HeraldSystem", dependencies: ["CHeraldSystem"], swiftSettings: strictSettings),
 
         .target(
             name: "HeraldCore",
@@ -40,12 +44,12 @@ let package = Package(
         ),
         .target(
             name: "HeraldAudio",
-            dependencies: ["HeraldCore", "CALSA", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["HeraldCore", "CALSA", "HeraldSystem", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings
         ),
         .target(
             name: "HeraldDBus",
-            dependencies: ["CDBus", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["CDBus", "HeraldSystem", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings
         ),
         .target(

@@ -1,11 +1,3 @@
 #pragma once
 #include <alsa/asoundlib.h>
-#include <sys/eventfd.h>
 #include <poll.h>
-#include <sys/prctl.h>
-
-/// Names the calling thread (shown by top -H, gdb); prctl is variadic and
-/// pthread_setname_np needs _GNU_SOURCE, so Swift reaches neither directly.
-static inline void herald_set_thread_name(const char *name) {
-    prctl(PR_SET_NAME, (unsigned long)name, 0, 0, 0);
-}

@@ -21,12 +21,3 @@ static const int CDBUS_TYPE_ARRAY = DBUS_TYPE_ARRAY;
 static const int CDBUS_TYPE_VARIANT = DBUS_TYPE_VARIANT;
 static const int CDBUS_TYPE_STRUCT = DBUS_TYPE_STRUCT;
 static const int CDBUS_TYPE_DICT_ENTRY = DBUS_TYPE_DICT_ENTRY;
-
-#include <sys/eventfd.h>
-#include <sys/prctl.h>
-
-// Names the calling thread (as `ps -L` and debuggers show it); the dispatch
-// thread calls it so a hung bus is easy to spot.
-static inline void cdbus_set_thread_name(const char *name) {
-    prctl(PR_SET_NAME, (unsigned long)name, 0, 0, 0);
-}

@@ -3,6 +3,7 @@ public import Logging
 internal import CALSA
 internal import Glibc
 internal import Synchronization
+internal import HeraldSystem
 
 /// Plays PCM on an ALSA device, with a `stop()` that silences it within about a millisecond.
 ///
@@ -38,7 +39,7 @@ public final class AlsaSink: AudioSink {
         var thread = pthread_t()
         let created = pthread_create(&thread, nil, { context in
             let context = Unmanaged<PCMOwnerContext>.fromOpaque(context!).takeRetainedValue()
-            herald_set_thread_name("herald-audio")
+            setCurrentThreadName("herald-audio")
             PCMOwner(context).run()
             return nil
         }, owner.toOpaque())

@@ -2,6 +2,7 @@ internal import CDBus
 internal import Glibc
 internal import Logging
 internal import Synchronization
+internal import HeraldSystem
 
 /// The dispatch thread: the only code that touches the libdbus connection.
 ///
@@ -58,7 +59,7 @@ final class DBusDispatchLoop: @unchecked Sendable {
 
     let logger: Logger
     let router: DBusObjectRouter
-    private let wakeup: DBusWakeup
+    private let wakeup: EventFD
     private let shared = Mutex(Shared())
     private let nextToken = Atomic<UInt64>(1)
     /// How many times the thread came back from `poll()`; tests read it to prove that idle means asleep.
@@ -76,7 +77,7 @@ final class DBusDispatchLoop: @unchecked Sendable {
     private var sawDisconnect = false
 
     init(logger: Logger) throws(DBusError) {
-        guard let wakeup = DBusWakeup() else {
+        guard let wakeup = EventFD() else {
             throw .failed("Cannot create an eventfd for the D-Bus thread (out of file descriptors).")
         }
         self.wakeup = wakeup
@@ -100,7 +101,7 @@ final class DBusDispatchLoop: @unchecked Sendable {
             &thread, nil,
             { raw in
                 let context = Unmanaged<StartContext>.fromOpaque(raw!).takeRetainedValue()
-                cdbus_set_thread_name("herald-dbus")
+                setCurrentThreadName("herald-dbus")
                 context.loop.run(address: context.address, ready: context.ready)
                 return nil
             }, context.toOpaque())

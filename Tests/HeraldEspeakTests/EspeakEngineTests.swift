@@ -103,7 +103,8 @@ struct EspeakEngineTests {
     }
 
     @Test func cancellingStopsSynthesis() async throws {
-        let long = String(repeating: "This is a long text that takes a while to synthesise. ", count: 40)
+        // About 100 minutes of speech: several seconds of synthesis unless the abandoned request is aborted.
+        let long = String(repeating: "This is a long text that takes a while to synthesise. ", count: 2000)
         var received = 0
         for try await output in engine.synthesize(SpeechChunk([.text(long)]), settings: VoiceSettings()) {
             if case .audio = output { received += 1 }
@@ -113,7 +114,7 @@ struct EspeakEngineTests {
         let start = clock.now
         let next = try await run(SpeechChunk([.text("Next.")]))
         #expect(frames(next) > 0)
-        #expect(clock.now - start < .milliseconds(500), "the abandoned request did not hold the engine")
+        #expect(clock.now - start < .seconds(3), "the abandoned request did not hold the engine (its whole text takes longer)")
     }
 
     @Test func markupCharactersInTextAreSpokenNotParsed() async throws {
