@@ -99,29 +99,10 @@ public final class PrivateBus: @unchecked Sendable {
                 .appendingPathComponent("herald-bus-\(UUID().uuidString.prefix(8))", isDirectory: true)
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             try FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: directory.path)
-            let services = serviceDirectories.map { "  <servicedir>\($0)</servicedir>\n" }.joined()
-            let config = """
-                <!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
-                 "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-                <busconfig>
-                  <type>session</type>
-                  <listen>unix:path=\(directory.path)/bus</listen>
-                  <auth>EXTERNAL</auth>
-                  <!-- The session bus's generous limits (session.conf), not the low built-in ones. -->
-                  <limit name="max_incoming_bytes">1000000000</limit>
-                  <limit name="max_outgoing_bytes">1000000000</limit>
-                  <limit name="max_message_size">1000000000</limit>
-                  <limit name="max_names_per_connection">50000</limit>
-                  <limit name="max_match_rules_per_connection">50000</limit>
-                  <limit name="max_replies_per_connection">50000</limit>
-                \(services)  <policy context="default">
-                    <allow send_destination="*" eavesdrop="true"/>
-                    <allow eavesdrop="true"/>
-                    <allow own="*"/>
-                  </policy>
-                </busconfig>
-
-                """
+            let services = serviceDirectories.map { "  <servicedir>\($0)</servicedir>" }.joined(separator: "\n")
+            let config = try String(contentsOf: Self.template, encoding: .utf8)
+                .replacingOccurrences(of: "@socket@", with: directory.path + "/bus")
+                .replacingOccurrences(of: "@servicedirs@", with: services)
             let configURL = directory.appendingPathComponent("bus.conf")
             try config.write(to: configURL, atomically: true, encoding: .utf8)
             outputPath = directory.appendingPathComponent("address").path
@@ -131,6 +112,11 @@ public final class PrivateBus: @unchecked Sendable {
                 environment: ProcessInfo.processInfo.environment,
                 logPath: outputPath, errorPath: directory.appendingPathComponent("dbus-daemon.log").path)
         }
+
+        /// `dbus/test-session.conf.in`, the test bus config kept beside the interface.
+        static let template = URL(fileURLWithPath: #filePath)
+            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("dbus/test-session.conf.in")
 
         /// The bus once its address line is complete; nil while it starts.
         func poll() throws -> PrivateBus? {
