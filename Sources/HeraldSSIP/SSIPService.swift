@@ -167,6 +167,10 @@ public final class SSIPService: Service, Sendable, CustomStringConvertible {
     // MARK: Listening
 
     private func listen(at path: String) async throws(SSIPServiceError) -> Listener {
+        // sockaddr_un holds 108 bytes with the terminating NUL.
+        guard path.utf8.count < 108 else {
+            throw .cannotBind(path, "the path is longer than 107 bytes; set a shorter one as socket under [ssip]")
+        }
         try UnixSocketPath.prepareFolder(for: path)
         if try UnixSocketPath.clear(path) == .staleSocket {
             context.logger.info(

@@ -84,7 +84,7 @@ private struct DaemonRun {
     let folder: URL
 
     init(name: String) throws {
-        folder = ALSATestConfig.shared.directory.appendingPathComponent("heraldd-\(name)-\(UUID().uuidString)")
+        folder = ALSATestConfig.shared.directory.appendingPathComponent("heraldd-\(name)-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
     }
 
