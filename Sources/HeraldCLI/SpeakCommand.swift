@@ -58,11 +58,25 @@ struct SpeakCommand: AsyncParsableCommand {
         let reply = try await client.call("Speak", [.string(text), .string(priority.rawValue), .dictionary(options)])
         guard let id = reply.first?.uint64 else { throw CLIError("the daemon gave an unexpected reply to Speak") }
         guard let outcome else { return }
-        switch await outcome(id) {
-        case .ended: return
-        case .canceled: throw CLIError("canceled before the end (message \(id))")
-        case .failed(let reason): throw CLIError("could not speak: \(reason)")
-        case .daemonGone: throw CLIError("the daemon went away before the message ended")
+        // Whichever comes first: the message's end, or Ctrl-C (which cancels it).
+        let waited = await withTaskGroup(of: DaemonClient.Outcome??.self) { group in
+            group.addTask { .some(await outcome(id)) }
+            group.addTask { await Interruption.next() == nil ? nil : .some(nil) }
+            for await result in group {
+                guard let result else { continue }
+                group.cancelAll()
+                return result
+            }
+            return nil
+        }
+        switch waited {
+        case .ended?: return
+        case .canceled?: throw CLIError("canceled before the end (message \(id))")
+        case .failed(let reason)?: throw CLIError("could not speak: \(reason)")
+        case .daemonGone?: throw CLIError("the daemon went away before the message ended")
+        case nil:
+            _ = try? await client.call("Cancel", [.string(String(id))])
+            throw CLIError("interrupted; the message was canceled")
         }
     }
 
