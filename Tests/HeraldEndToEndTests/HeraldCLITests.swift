@@ -227,4 +227,31 @@ struct HeraldCLICancelTests {
         await monitor.close()
         #expect(await daemon.stop() == 0, "\(daemon.log)")
     }
+
+    @Test func ctrlCOnAWaitingSpeakCancelsTheMessage() async throws {
+        let daemon = try await HeraldDaemonProcess.start(name: "cli-sigint", paced: true)
+        let monitor = try await daemon.connect()
+        let signals = try await monitor.signalLog()
+        let speaker = try ChildProcess(
+            try BuiltExecutable.path("herald"), ["speak", "--wait", SampleText.long], environment: daemon.environment,
+            logPath: daemon.folder.path("speak.out"), errorPath: daemon.folder.path("speak.err"))
+        defer { speaker.terminate() }
+        let deadline = ContinuousClock.now + .seconds(15)
+        var began = signals.all.first { $0.member == "Began" }
+        while began == nil, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(10))
+            began = signals.all.first { $0.member == "Began" }
+        }
+        let id = try #require(began?.id, "herald speak did not begin within 15 s:\n\(daemon.log)")
+
+        speaker.send(SIGINT)
+        let canceled = await signals.waitForEnd(of: id, timeout: .seconds(5))
+        #expect(canceled?.member == "Canceled", "\(signals.sequence(for: id))")
+        #expect(await speaker.exited(within: .seconds(5)), "herald speak --wait still runs after Ctrl-C")
+        #expect(speaker.exitCode.map { $0 != 0 } == true)
+        #expect(daemon.folder.read("speak.err").contains("interrupted; the message was canceled"))
+
+        await monitor.close()
+        #expect(await daemon.stop() == 0, "\(daemon.log)")
+    }
 }
