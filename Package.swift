@@ -20,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
         // System libraries. Each module map names the Debian -dev package that provides it.
@@ -44,7 +45,7 @@ let package = Package(
         ),
         .target(
             name: "HeraldAudio",
-            dependencies: ["HeraldCore", "CALSA", "HeraldSystem", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["HeraldCore", "CALSA", "CMPG123", "HeraldSystem", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings
         ),
         .target(
@@ -76,8 +77,23 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(
+            name: "HeraldWorkersAI",
+            dependencies: [
+                "HeraldCore", "HeraldAudio",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
             name: "HeraldTesting",
-            dependencies: ["HeraldCore", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "HeraldCore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
             swiftSettings: strictSettings
         ),
         .target(
@@ -116,6 +132,11 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(name: "HeraldDBusTests", dependencies: ["HeraldDBus", "HeraldTesting"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "HeraldWorkersAITests",
+            dependencies: ["HeraldWorkersAI", "HeraldTesting"],
+            swiftSettings: strictSettings
+        ),
         .testTarget(name: "HeraldAudioTests", dependencies: ["HeraldAudio", "HeraldTesting"], swiftSettings: strictSettings),
         .testTarget(
             name: "HeraldDaemonTests",

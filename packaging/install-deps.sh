@@ -6,7 +6,7 @@ set -eu
 
 build="pkg-config libdbus-1-dev libasound2-dev libmpg123-dev libespeak-ng-dev espeak-ng-data"
 run="dbus alsa-utils libasound2-plugins"
-test="pulseaudio pulseaudio-utils sox espeak-ng speech-dispatcher python3-speechd xvfb xclip libglib2.0-bin"
+test="pulseaudio pulseaudio-utils sox lame espeak-ng speech-dispatcher python3-speechd xvfb xclip libglib2.0-bin"
 
 packages="$build $run"
 [ "${1:-}" = "--test" ] && packages="$packages $test"

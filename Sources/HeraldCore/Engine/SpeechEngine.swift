@@ -48,16 +48,25 @@ public struct EngineError: Error, Sendable, Equatable, CustomStringConvertible {
         case rejected
         /// The engine failed while synthesising.
         case failed
+        /// The service is busy, slow or failing for now (HTTP 429, 408, 5xx):
+        /// another engine should take the chunk, and this one may be tried again later.
+        case retryable
+        /// The engine is set up wrongly (credentials, permissions): report it
+        /// once and skip the engine until the configuration changes.
+        case configuration
     }
 
     public let code: Code
     public let engine: String
     public let message: String
+    /// How long the service asked us to wait before trying again (HTTP `retry-after`), when it said.
+    public let retryAfter: Duration?
 
-    public init(_ code: Code, engine: String, _ message: String) {
+    public init(_ code: Code, engine: String, _ message: String, retryAfter: Duration? = nil) {
         self.code = code
         self.engine = engine
         self.message = message
+        self.retryAfter = retryAfter
     }
 
     public var description: String { "\(engine): \(message)" }
