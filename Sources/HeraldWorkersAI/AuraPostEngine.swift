@@ -59,18 +59,10 @@ public struct AuraPostEngine: SpeechEngine {
     }
 
     public func synthesize(_ chunk: SpeechChunk, settings: VoiceSettings) -> AsyncThrowingStream<SynthesisOutput, any Error> {
-        let text = chunk.plainText
-        let marks = chunk.markOffsets
-        let body = requestBody(text: text, settings: settings)
-        return .synthesis { [self] (output) throws(EngineError) in
-            guard !text.isEmpty else {
-                for mark in marks { output.yield(.mark(mark.name)) }
-                return
-            }
-            let answer = try await connection.post(body, model: model, engine: name, text: text, logger: logger)
-            let audio = try decode(answer)
-            for item in MarkPlacement.interleave(audio, marks: marks, textLength: text.count) { output.yield(item) }
-        }
+        connection.synthesize(
+            chunk, json: requestBody(text: chunk.plainText, settings: settings), model: model, engine: name,
+            logger: logger
+        ) { [self] answer throws(EngineError) in try decode(answer) }
     }
 
     /// The answer's audio, by sniffing first and content type second.

@@ -44,19 +44,10 @@ public struct MeloTTSEngine: SpeechEngine {
     }
 
     public func synthesize(_ chunk: SpeechChunk, settings: VoiceSettings) -> AsyncThrowingStream<SynthesisOutput, any Error> {
-        let text = chunk.plainText
-        let marks = chunk.markOffsets
-        let body = requestBody(text: text, settings: settings)
-        return .synthesis { [self] (output) throws(EngineError) in
-            // MeloTTS refuses an empty prompt; a chunk of marks alone needs no request.
-            guard !text.isEmpty else {
-                for mark in marks { output.yield(.mark(mark.name)) }
-                return
-            }
-            let answer = try await connection.post(body, model: model, engine: name, text: text, logger: logger)
-            let audio = try WorkersAIAudio.mp3(mp3Bytes(in: answer), engine: name)
-            for item in MarkPlacement.interleave(audio, marks: marks, textLength: text.count) { output.yield(item) }
-        }
+        connection.synthesize(
+            chunk, json: requestBody(text: chunk.plainText, settings: settings), model: model, engine: name,
+            logger: logger
+        ) { [self] answer throws(EngineError) in try WorkersAIAudio.mp3(mp3Bytes(in: answer), engine: name) }
     }
 
     private struct Envelope: Decodable {

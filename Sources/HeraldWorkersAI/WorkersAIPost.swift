@@ -106,6 +106,28 @@ public struct WorkersAIConnection: Sendable {
     }
 }
 
+extension WorkersAIConnection {
+    /// What both POST engines do with a chunk: POST `json`, decode the answer,
+    /// and yield its audio with the chunk's marks placed proportionally. A
+    /// chunk of marks alone needs no request (MeloTTS refuses an empty prompt).
+    func synthesize(
+        _ chunk: SpeechChunk, json: [UInt8], model: WorkersAIModel, engine: String, logger: Logger,
+        decode: @escaping @Sendable (Answer) throws(EngineError) -> [AudioChunk]
+    ) -> AsyncThrowingStream<SynthesisOutput, any Error> {
+        let text = chunk.plainText
+        let marks = chunk.markOffsets
+        return .synthesis { output throws(EngineError) in
+            guard !text.isEmpty else {
+                for mark in marks { output.yield(.mark(mark.name)) }
+                return
+            }
+            let answer = try await post(json, model: model, engine: engine, text: text, logger: logger)
+            let audio = try decode(answer)
+            for item in MarkPlacement.interleave(audio, marks: marks, textLength: text.count) { output.yield(item) }
+        }
+    }
+}
+
 extension AsyncThrowingStream where Element == SynthesisOutput, Failure == any Error {
     /// A stream fed by `body` in its own task; ending the stream cancels the task,
     /// and with it the HTTP request.
