@@ -2,19 +2,22 @@ internal import Foundation
 internal import NIOCore
 internal import NIOHTTP1
 internal import NIOPosix
+internal import NIOWebSocket
 internal import Synchronization
 
-/// A stand-in for Cloudflare Workers AI's text-to-speech POST endpoints, on
-/// 127.0.0.1 at a random port, strict about what `reference/workers-ai.md`
-/// documents so that the engines are tested against the contract, not
-/// against themselves.
+/// A stand-in for Cloudflare Workers AI's text-to-speech endpoints, POST and
+/// WebSocket, on 127.0.0.1 at a random port, strict about what
+/// `reference/workers-ai.md` documents so that the engines are tested against
+/// the contract, not against themselves.
 ///
 /// It checks the path, the bearer token, the content type and the JSON body
 /// (400 with the error envelope when wrong, 401 with code 10000 for a wrong
-/// token), answers real audio sized by the text (WAV or raw PCM tones for the
-/// aura models, MP3 made by `lame` for MeloTTS), records every request, and
-/// injects the faults the engines must survive. Bodies, recorded requests and
-/// delays are bounded; `stop()` closes every connection.
+/// token) or the upgrade's query, answers real audio sized by the text (WAV or
+/// raw PCM tones for the aura models, MP3 made by `lame` for MeloTTS), speaks
+/// Deepgram's WebSocket messages (`Speak`, `Flush`, `Clear`, `Close`;
+/// `Metadata`, `Flushed`, `Cleared`, `Warning`), records every request and
+/// message, and injects the faults the engines must survive. Bodies, recorded
+/// requests and delays are bounded; `stop()` closes every connection.
 public final class FakeWorkersAI: Sendable {
     /// A failure to inject into every following answer, until cleared.
     public enum Fault: Sendable, Equatable {
@@ -34,8 +37,15 @@ public final class FakeWorkersAI: Sendable {
         case truncatedMP3
         /// Announces the whole body, sends half, and closes the connection.
         case closeMidBody
-        /// Binary `audio/mpeg` instead of JSON (MeloTTS) or instead of WAV (aura, as reported).
+        /// Binary `audio/mpeg` instead of JSON (MeloTTS) or instead of WAV (aura, as reported);
+        /// over a WebSocket, MP3 bytes in the binary frames where linear16 was asked.
         case binaryMP3
+        /// WebSocket: the upgrade is refused with 400 and an envelope without `code`.
+        case refuseUpgrade
+        /// WebSocket: a `Flush` gets nothing back, ever; POST: no answer for 30 s.
+        case stall
+        /// WebSocket: a `Flush` gets a flush-rate `Warning` instead of audio.
+        case flushWarning
     }
 
     /// How long text sounds: the fake speaks this many milliseconds per character.
@@ -50,41 +60,81 @@ public final class FakeWorkersAI: Sendable {
     public let token: String
     public let port: Int
 
-    private struct State {
+    struct State {
         var fault: Fault?
         var firstByteDelay: Duration = .zero
+        var frameInterval: Duration = .zero
         var requests: [FakeWorkersAIRequest] = []
+        var socketMessages: [String] = []
+        /// Answers to refused upgrades, by channel, until the connection asks for them.
+        var refusals: [ObjectIdentifier: Answer] = [:]
         var connections: [any Channel] = []
         var stopped = false
     }
 
-    private let state = Mutex(State())
-    private let audio: FakeAudio
+    let state = Mutex(State())
+    let audio: FakeAudio
     private let serverChannel: any Channel
     private let acceptTask: Mutex<Task<Void, Never>?> = Mutex(nil)
 
     private typealias Connection = NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>
+
+    /// What a new connection became: plain HTTP, or a WebSocket whose handler
+    /// already lives in its pipeline.
+    private enum Upgraded: Sendable {
+        case http(Connection)
+        case webSocket
+    }
 
     /// Starts the server; throws when the port cannot be bound or sox/lame are missing.
     public static func start(accountID: String = "test-account", token: String = "test-token-0123456789") async throws
         -> FakeWorkersAI
     {
         let audio = try await FakeAudio.make()
+        // The pipeline is built before the server object exists; it finds it here.
+        let fakeHolder = Mutex<FakeWorkersAI?>(nil)
         let listener = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.backlog, value: 64)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .bind(host: "127.0.0.1", port: 0) { child in
                 child.eventLoop.makeCompletedFuture {
-                    try child.pipeline.syncOperations.configureHTTPServerPipeline()
-                    return try Connection(wrappingChannelSynchronously: child)
+                    var configuration = NIOUpgradableHTTPServerPipelineConfiguration(
+                            upgradeConfiguration: NIOTypedHTTPServerUpgradeConfiguration<Upgraded>(
+                                upgraders: [
+                                    NIOTypedWebSocketServerUpgrader<Upgraded>(
+                                        maxFrameSize: 1 << 20,
+                                        shouldUpgrade: { channel, head in
+                                            channel.eventLoop.makeSucceededFuture(
+                                                fakeHolder.withLock { $0 }?.acceptsUpgrade(head, on: channel) == true
+                                                    ? HTTPHeaders() : nil)
+                                        },
+                                        upgradePipelineHandler: { channel, head in
+                                            channel.eventLoop.makeCompletedFuture {
+                                                if let fake = fakeHolder.withLock({ $0 }) {
+                                                    try fake.startSocket(on: channel, head: head)
+                                                }
+                                                return Upgraded.webSocket
+                                            }
+                                        })
+                                ],
+                                notUpgradingCompletionHandler: { channel in
+                                    channel.eventLoop.makeCompletedFuture {
+                                        .http(try Connection(wrappingChannelSynchronously: channel))
+                                    }
+                                }))
+                    // A refused upgrade fires an error down the pipeline; the stock error handler would
+                    // close the connection instead of letting the refusal be answered with its envelope.
+                    configuration.enableErrorHandling = false
+                    return try child.pipeline.syncOperations.configureUpgradableHTTPServerPipeline(configuration: configuration)
                 }
             }
         let fake = FakeWorkersAI(listener: listener, audio: audio, accountID: accountID, token: token)
+        fakeHolder.withLock { $0 = fake }
         fake.acceptTask.withLock { $0 = Task { await fake.accept(listener) } }
         return fake
     }
 
-    private init(listener: NIOAsyncChannel<Connection, Never>, audio: FakeAudio, accountID: String, token: String) {
+    private init(listener: NIOAsyncChannel<EventLoopFuture<Upgraded>, Never>, audio: FakeAudio, accountID: String, token: String) {
         let port = listener.channel.localAddress?.port ?? 0
         self.serverChannel = listener.channel
         self.audio = audio
@@ -100,8 +150,15 @@ public final class FakeWorkersAI: Sendable {
     /// Waits this long (at most 30 s) before the first byte of every following answer.
     public func delayFirstByte(by delay: Duration) { state.withLock { $0.firstByteDelay = min(delay, .seconds(30)) } }
 
-    /// Every request so far, oldest first (the last `maxRecordedRequests`).
+    /// Sends WebSocket audio in frames of 20 ms this far apart (slow streaming); zero sends them at once.
+    public func paceAudioFrames(every interval: Duration) { state.withLock { $0.frameInterval = min(interval, .seconds(5)) } }
+
+    /// Every request so far, oldest first (the last `maxRecordedRequests`); a
+    /// WebSocket appears as its upgrade GET.
     public var requests: [FakeWorkersAIRequest] { state.withLock { $0.requests } }
+
+    /// Every text message received over WebSockets, oldest first, as sent.
+    public var socketMessages: [String] { state.withLock { $0.socketMessages } }
 
     /// Closes the listener and every open connection.
     public func stop() async {
@@ -118,20 +175,23 @@ public final class FakeWorkersAI: Sendable {
 
     // MARK: Serving
 
-    private func accept(_ listener: NIOAsyncChannel<Connection, Never>) async {
+    private func accept(_ listener: NIOAsyncChannel<EventLoopFuture<Upgraded>, Never>) async {
         try? await listener.executeThenClose { connections in
             await withDiscardingTaskGroup { group in
                 do {
-                    for try await connection in connections {
-                        let refused = state.withLock { state in
-                            if !state.stopped { state.connections.append(connection.channel) }
-                            return state.stopped
+                    for try await upgrade in connections {
+                        group.addTask {
+                            guard case .http(let connection)? = try? await upgrade.get() else { return }
+                            let refused = self.state.withLock { state in
+                                if !state.stopped { state.connections.append(connection.channel) }
+                                return state.stopped
+                            }
+                            if refused {
+                                try? await connection.channel.close()
+                                return
+                            }
+                            await self.serve(connection)
                         }
-                        if refused {
-                            try? await connection.channel.close()
-                            continue
-                        }
-                        group.addTask { await self.serve(connection) }
                     }
                 } catch {}
                 group.cancelAll()
@@ -153,7 +213,12 @@ public final class FakeWorkersAI: Sendable {
                 case .body(let buffer):
                     if body.count + buffer.readableBytes > Self.maxBodyBytes { tooLarge = true } else { body += buffer.readableBytesView }
                 case .end:
-                    guard let head else { return }
+                    guard let head else {
+                        // NIO's upgrade handler keeps the head of an upgrade it refused; its answer waits here.
+                        guard let refusal = takeRefusal(for: connection.channel) else { return }
+                        try await write(refusal, to: outbound)
+                        continue
+                    }
                     let request = FakeWorkersAIRequest(
                         method: "\(head.method.rawValue)", path: head.uri,
                         headers: head.headers.map { (name: $0.name, value: $0.value) }, body: body)
@@ -163,19 +228,9 @@ public final class FakeWorkersAI: Sendable {
                         return (state.fault, state.firstByteDelay)
                     }
                     let answer = tooLarge ? Answer.envelope(413, code: 3006, "Request too large") : respond(to: request, fault: fault)
-                    if delay > .zero { try await Task.sleep(for: delay) }
-                    var headers = HTTPHeaders()
-                    headers.add(name: "Content-Type", value: answer.contentType)
-                    headers.add(name: "Content-Length", value: "\(answer.body.count)")
-                    for (name, value) in answer.extraHeaders { headers.add(name: name, value: value) }
-                    try await outbound.write(
-                        .head(HTTPResponseHead(version: .http1_1, status: .init(statusCode: answer.status), headers: headers)))
-                    if answer.closeMidBody {
-                        try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: answer.body.prefix(answer.body.count / 2)))))
-                        return
-                    }
-                    try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: answer.body))))
-                    try await outbound.write(.end(nil))
+                    let wait = fault == .stall ? .seconds(30) : delay
+                    if wait > .zero { try await Task.sleep(for: wait) }
+                    if try await write(answer, to: outbound) == false { return }
                 }
             }
         }
@@ -183,7 +238,25 @@ public final class FakeWorkersAI: Sendable {
         state.withLock { $0.connections.removeAll { $0 === channel } }
     }
 
-    private struct Answer {
+    /// Writes `answer`; false when the connection must now close.
+    @discardableResult
+    private func write(_ answer: Answer, to outbound: NIOAsyncChannelOutboundWriter<HTTPServerResponsePart>) async throws -> Bool {
+        var headers = HTTPHeaders()
+        headers.add(name: "Content-Type", value: answer.contentType)
+        headers.add(name: "Content-Length", value: "\(answer.body.count)")
+        for (name, value) in answer.extraHeaders { headers.add(name: name, value: value) }
+        try await outbound.write(
+            .head(HTTPResponseHead(version: .http1_1, status: .init(statusCode: answer.status), headers: headers)))
+        if answer.closeMidBody {
+            try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: answer.body.prefix(answer.body.count / 2)))))
+            return false
+        }
+        try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: answer.body))))
+        try await outbound.write(.end(nil))
+        return true
+    }
+
+    struct Answer {
         var status: Int
         var contentType: String
         var body: [UInt8]
@@ -205,7 +278,7 @@ public final class FakeWorkersAI: Sendable {
     private static let postModels = [
         "@cf/deepgram/aura-1", "@cf/deepgram/aura-2-en", "@cf/deepgram/aura-2-es", "@cf/myshell-ai/melotts",
     ]
-    private static let auraSpeakers: [String: Set<String>] = [
+    static let auraSpeakers: [String: Set<String>] = [
         "@cf/deepgram/aura-1": Set(
             "angus asteria arcas orion orpheus athena luna zeus perseus helios hera stella".split(separator: " ").map(String.init)),
         "@cf/deepgram/aura-2-en": Set(
@@ -220,7 +293,8 @@ public final class FakeWorkersAI: Sendable {
     private static let containers: Set<String> = ["none", "wav", "ogg"]
     private static let meloLanguages: Set<String> = ["en", "es", "fr", "zh", "ja", "ko"]
 
-    private func respond(to request: FakeWorkersAIRequest, fault: Fault?) -> Answer {
+    func respond(to request: FakeWorkersAIRequest, fault: Fault?) -> Answer {
+        if request.method == "GET", let refusal = socketRefusal(request, fault: fault) { return refusal }
         let prefix = "/client/v4/accounts/\(accountID)/ai/run/"
         guard request.method == "POST" else { return .envelope(405, code: 3003, "Method not allowed") }
         guard request.path.hasPrefix(prefix) else { return .envelope(404, code: 7003, "Could not route to \(request.path)") }
@@ -313,7 +387,7 @@ public final class FakeWorkersAI: Sendable {
             return answer
         case .binaryMP3:
             return Answer(status: 200, contentType: "audio/mpeg", body: audio.mp3(seconds: seconds))
-        case .unauthorized, nil:
+        case .unauthorized, .refuseUpgrade, .flushWarning, .stall, nil:
             break
         }
         if isMelo {
