@@ -44,7 +44,7 @@ public enum HeraldDaemon {
             ?? SSIPService.defaultSocketPath(environment: environment)
         let ssip = SSIPService(
             socketPath: socket, speechdCompat: configuration.speechdCompat, scheduler: stack.scheduler,
-            voices: stack.voices, outputModules: [stack.engineName], logger: logger)
+            voices: stack.voices, outputModules: stack.engine.status.map(\.engine), logger: logger)
         do {
             try await ssip.bind()
         } catch {

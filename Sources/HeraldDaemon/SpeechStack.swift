@@ -1,43 +1,47 @@
 public import HeraldAudio
 public import HeraldCore
-internal import HeraldEspeak
 public import Logging
 
-/// The speech path of the daemon, front ends excluded: engine → player →
+/// The speech path of the daemon, front ends excluded: engine chain → player →
 /// ALSA sink, with the scheduler that owns the queue. Tests build the same
 /// stack the daemon runs.
 public struct SpeechStack: Sendable {
     public let scheduler: Scheduler
     public let sink: AlsaSink
-    public let engineName: String
+    /// The configured engines in fallback order, ending in espeak-ng.
+    public let engine: EngineChain
     /// Every voice the configured engines offer.
     public let voices: [Voice]
+    private let releaseEngines: @Sendable () async -> Void
 
-    /// The longest chunk sent to espeak-ng: about two long sentences, so the
-    /// first audio comes quickly and a chunk never takes long to synthesise.
-    static let espeakChunkCharacters = 500
+    /// The engine the next message would go to, for status output.
+    public var engineName: String { engine.name }
+
+    /// The longest chunk sent to an engine: about two long sentences, so the
+    /// first audio comes quickly, a chunk never takes long to synthesise, and
+    /// it stays far below Deepgram's 2000 characters per `Speak`.
+    static let chunkCharacters = 500
 
     public init(configuration: Configuration, logger: Logger) async throws(EngineError) {
-        let cloud = configuration.engines.filter { !$0.isOffline }
-        if !cloud.isEmpty {
-            logger.notice(
-                "cloud voices are not available in this build; speaking with espeak-ng",
-                metadata: ["herald.engines": "\(cloud.map(\.model).joined(separator: ","))"])
-        }
-        let engine = try EspeakEngine(logger: logger)
+        let (engines, release) = try EngineFactory.engines(for: configuration, logger: logger)
+        releaseEngines = release
+        engine = await EngineChain(engines: engines, cooldown: configuration.cloudflare.cooldown, logger: logger)
         sink = AlsaSink(device: configuration.audioDevice, logger: logger)
         let player = Player(
-            engine: engine, sink: sink, preparer: TextPreparer(maxChunkCharacters: Self.espeakChunkCharacters),
-            logger: logger)
+            engine: engine, sink: sink, preparer: TextPreparer(maxChunkCharacters: Self.chunkCharacters), logger: logger)
         scheduler = Scheduler(player: player, logger: logger)
-        engineName = engine.name
         voices = await engine.voices()
+        // Connections open in the background: the daemon serves at once, the first cloud words pay no handshake.
+        let engine = self.engine
+        Task { await engine.warmUp() }
     }
 
     /// Silences and releases everything: queued messages are canceled, the
     /// sound card closed.
     public func shutDown() async {
         await scheduler.shutDown()
+        await engine.shutDown()
+        await releaseEngines()
         sink.shutdown()
     }
 }

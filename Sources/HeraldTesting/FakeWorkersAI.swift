@@ -46,6 +46,8 @@ public final class FakeWorkersAI: Sendable {
         case stall
         /// WebSocket: a `Flush` gets a flush-rate `Warning` instead of audio.
         case flushWarning
+        /// WebSocket: the audio is whole but its binary frames have odd lengths, splitting samples.
+        case oddLengthFrames
     }
 
     /// How long text sounds: the fake speaks this many milliseconds per character.
@@ -62,6 +64,7 @@ public final class FakeWorkersAI: Sendable {
 
     struct State {
         var fault: Fault?
+        var socketFault: Fault?
         var firstByteDelay: Duration = .zero
         var frameInterval: Duration = .zero
         var requests: [FakeWorkersAIRequest] = []
@@ -144,8 +147,19 @@ public final class FakeWorkersAI: Sendable {
         self.baseURL = "http://127.0.0.1:\(port)/client/v4"
     }
 
-    /// Injects `fault` into every following answer; nil answers normally again.
-    public func inject(_ fault: Fault?) { state.withLock { $0.fault = fault } }
+    /// The two ways the engines reach the service.
+    public enum Transport: Sendable, Hashable {
+        case post
+        case webSocket
+    }
+
+    /// Injects `fault` into every following answer over `transports`; nil answers normally again.
+    public func inject(_ fault: Fault?, into transports: Set<Transport> = [.post, .webSocket]) {
+        state.withLock { state in
+            if transports.contains(.post) { state.fault = fault }
+            if transports.contains(.webSocket) { state.socketFault = fault }
+        }
+    }
 
     /// Waits this long (at most 30 s) before the first byte of every following answer.
     public func delayFirstByte(by delay: Duration) { state.withLock { $0.firstByteDelay = min(delay, .seconds(30)) } }
@@ -387,7 +401,7 @@ public final class FakeWorkersAI: Sendable {
             return answer
         case .binaryMP3:
             return Answer(status: 200, contentType: "audio/mpeg", body: audio.mp3(seconds: seconds))
-        case .unauthorized, .refuseUpgrade, .flushWarning, .stall, nil:
+        case .unauthorized, .refuseUpgrade, .flushWarning, .stall, .oddLengthFrames, nil:
             break
         }
         if isMelo {

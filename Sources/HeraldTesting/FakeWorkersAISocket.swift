@@ -29,7 +29,7 @@ extension FakeWorkersAI {
                 state.refusals[ObjectIdentifier(channel)] = .envelope(503, code: nil, "Shutting down")
                 return false
             }
-            guard let refusal = socketRefusal(request, fault: state.fault) else { return true }
+            guard let refusal = socketRefusal(request, fault: state.socketFault) else { return true }
             state.refusals[ObjectIdentifier(channel)] = refusal
             return false
         }
@@ -126,7 +126,7 @@ extension FakeWorkersAI {
     }
 
     var socketSettings: (fault: Fault?, firstByteDelay: Duration, frameInterval: Duration) {
-        state.withLock { ($0.fault, $0.firstByteDelay, $0.frameInterval) }
+        state.withLock { ($0.socketFault, $0.firstByteDelay, $0.frameInterval) }
     }
 }
 
@@ -250,7 +250,7 @@ private final class FakeSocketHandler: ChannelInboundHandler {
         let bytes =
             flush.fault == .binaryMP3
             ? fake.audio.mp3(seconds: seconds) : FakeAudio.pcm(seconds: seconds, sampleRate: sampleRate)
-        let frameBytes = sampleRate / 50 * 2
+        let frameBytes = sampleRate / 50 * 2 + (flush.fault == .oddLengthFrames ? 1 : 0)
         let allFrames = stride(from: 0, to: bytes.count, by: frameBytes).map { Array(bytes[$0..<min($0 + frameBytes, bytes.count)]) }
         let frames = flush.fault == .closeMidBody ? Array(allFrames.prefix(max(1, allFrames.count / 2))) : allFrames
         let interval = fake.socketSettings.frameInterval

@@ -7,9 +7,16 @@ internal import Synchronization
 /// process do not see each other's logs. Shared in `HeraldTesting` because
 /// what components log (once per outage, never spoken text) is tested everywhere.
 public struct RecordingLogHandler: LogHandler {
-    public struct Entry: Sendable {
+    public struct Entry: Sendable, CustomStringConvertible {
         public let level: Logger.Level
         public let message: String
+        /// The event's metadata with the handler's, rendered as text.
+        public var metadata: [String: String] = [:]
+
+        /// The whole line as a log file would show it, for "never logged" checks.
+        public var description: String {
+            "\(level) \(message) " + metadata.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+        }
     }
 
     public final class Store: Sendable {
@@ -33,7 +40,11 @@ public struct RecordingLogHandler: LogHandler {
     }
 
     public func log(event: LogEvent) {
-        store.append(Entry(level: event.level, message: event.message.description))
+        let merged = metadata.merging(event.metadata ?? [:]) { $1 }
+        store.append(
+            Entry(
+                level: event.level, message: event.message.description,
+                metadata: merged.mapValues { "\($0)" }))
     }
 
     /// A logger that records into a fresh store.

@@ -30,6 +30,20 @@ public struct WorkersAIConnection: Sendable {
         self.client = client
     }
 
+    /// An HTTP client bounded the way the engine chain needs: a connection that
+    /// cannot be made within `stallTimeout` fails (instead of being retried
+    /// until the request's deadline), and an answer that stops arriving for
+    /// three times that long fails too — MeloTTS answers only once the whole
+    /// chunk is synthesised. The caller shuts it down.
+    public static func makeClient(stallTimeout: Duration) -> HTTPClient {
+        func amount(_ duration: Duration) -> TimeAmount {
+            .nanoseconds(duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
+        }
+        var configuration = HTTPClient.Configuration()
+        configuration.timeout = .init(connect: amount(stallTimeout), read: amount(stallTimeout * 3))
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }
+
     /// `{base}/accounts/{account}/ai/run/{model}`.
     public func url(for model: WorkersAIModel) -> String {
         "\(baseURL)/accounts/\(credentials.accountID)/ai/run/\(model.name)"

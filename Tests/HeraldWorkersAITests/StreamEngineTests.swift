@@ -120,11 +120,55 @@ struct StreamEngineTests {
                 let result = await Synthesis.run(engine, Self.chunk(Self.text))
                 await engine.shutDown()
                 #expect(result.error?.code == code, "\(fault): \(String(describing: result.error))")
-                #expect(result.elapsed < .seconds(3), "\(fault) took \(result.elapsed)")
+                #expect(result.elapsed < .seconds(6), "\(fault) took \(result.elapsed)")
                 let message = result.error?.message ?? ""
                 #expect(!message.contains(fake.token) && !message.contains("lazy dog"), "\(message)")
                 if case .rateLimited = fault { #expect(result.error?.retryAfter == .seconds(7)) }
             }
         }
+    }
+}
+
+/// Bad input from the service: each is a failed attempt or, where the audio is
+/// whole, played exactly; never a crash or a hung request.
+struct StreamBadInputTests {
+    @Test func framesOfOddLengthAreJoinedSampleBySample() async throws {
+        try await PostEngineTests.withFake { fake in
+            let engine = try StreamEngineTests.engine(fake)
+            let whole = await Synthesis.run(engine, StreamEngineTests.chunk(StreamEngineTests.text))
+            fake.inject(.oddLengthFrames)
+            let split = await Synthesis.run(engine, StreamEngineTests.chunk(StreamEngineTests.text))
+            await engine.shutDown()
+            #expect(split.error == nil)
+            #expect(split.audio.flatMap(\.samples) == whole.audio.flatMap(\.samples))
+        }
+    }
+
+    @Test func aServerThatNeverAnswersTheUpgradeTimesOut() async throws {
+        // A listening socket nobody accepts on: the connection opens, the upgrade is never answered.
+        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(listener) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { raw in
+                bind(listener, raw, length) == 0 && listen(listener, 8) == 0 && getsockname(listener, raw, &length) == 0
+            }
+        }
+        try #require(bound)
+        let port = Int(UInt16(bigEndian: address.sin_port))
+        let connection = WorkersAIConnection(
+            credentials: WorkersAICredentials(accountID: "account", token: "token-never-sent-anywhere"),
+            baseURL: "http://127.0.0.1:\(port)/client/v4")
+        let engine = try AuraStreamEngine(
+            model: .aura2English, connection: connection, stallTimeout: .milliseconds(500), logger: StreamEngineTests.logger)
+        let result = await Synthesis.run(engine, StreamEngineTests.chunk("Hello there."))
+        await engine.shutDown()
+        print("unanswered upgrade: \(String(describing: result.error)) after \(result.elapsed)")
+        #expect(result.error?.code == .retryable)
+        #expect(result.elapsed < .seconds(3))
+        #expect(result.error?.message.contains("token-never") == false)
     }
 }

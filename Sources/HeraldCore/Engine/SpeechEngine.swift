@@ -36,6 +36,17 @@ public protocol SpeechEngine: Sendable {
 
     /// Synthesises `chunk`; the stream finishes after its last output or throws an `EngineError`.
     func synthesize(_ chunk: SpeechChunk, settings: VoiceSettings) -> AsyncThrowingStream<SynthesisOutput, any Error>
+
+    /// Prepares for the first request (opens connections), so it pays no set-up.
+    func warmUp() async
+
+    /// Releases connections and threads; later requests may fail.
+    func shutDown() async
+}
+
+extension SpeechEngine {
+    public func warmUp() async {}
+    public func shutDown() async {}
 }
 
 /// Why an engine could not speak a chunk; the message says what to do and never

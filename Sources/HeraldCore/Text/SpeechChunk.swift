@@ -37,3 +37,43 @@ public struct SpeechChunk: Sendable, Equatable {
         return marks
     }
 }
+
+extension SpeechChunk {
+    /// What is left to say after an engine failed part-way through this chunk,
+    /// having produced `seconds` of audio and reported its first `marksReported` marks.
+    ///
+    /// Engines say nothing about how far into the text their audio reached, so
+    /// the position is estimated at a speaking pace of `charactersPerSecond`
+    /// and moved back to the start of the word it falls in: the next engine
+    /// may repeat part of a word, never skip one. Marks already reported are
+    /// dropped; the rest are kept, those before the cut at the start.
+    public func remainder(afterSeconds seconds: Double, marksReported: Int, charactersPerSecond: Double = 15) -> SpeechChunk {
+        let text = Array(plainText)
+        var cut = min(text.count, max(0, Int(seconds * charactersPerSecond)))
+        if cut < text.count {
+            while cut > 0, !text[cut - 1].isWhitespace { cut -= 1 }
+        }
+        var offset = 0
+        var marks = 0
+        var kept: [SpeechSegment] = []
+        for segment in segments {
+            switch segment {
+            case .text(let words):
+                let start = max(0, cut - offset)
+                offset += words.count
+                if start < words.count { kept.append(.text(String(words.dropFirst(start)))) }
+            case .mark(let name):
+                marks += 1
+                if marks > marksReported { kept.append(.mark(name)) }
+            case .pause:
+                if offset >= cut { kept.append(segment) }
+            }
+        }
+        return SpeechChunk(kept)
+    }
+
+    /// True when nothing is left to speak or report.
+    public var isEmpty: Bool {
+        segments.allSatisfy { if case .text(let words) = $0 { words.isEmpty } else { false } }
+    }
+}

@@ -10,12 +10,17 @@ public struct Configuration: Sendable, Equatable {
         public var speaker: String?
         /// BCP 47 language the engine serves, for language routing.
         public var language: String?
+        /// Streaming sample rate (WebSocket) or the rate asked of a POST; nil: 24000.
+        public var sampleRate: Int?
 
-        public init(model: String, transport: String? = nil, speaker: String? = nil, language: String? = nil) {
+        public init(
+            model: String, transport: String? = nil, speaker: String? = nil, language: String? = nil, sampleRate: Int? = nil
+        ) {
             self.model = model
             self.transport = transport
             self.speaker = speaker
             self.language = language
+            self.sampleRate = sampleRate
         }
 
         public var isOffline: Bool { model == Configuration.offlineModel }
@@ -28,6 +33,11 @@ public struct Configuration: Sendable, Equatable {
         public var apiToken: String?
         public var apiTokenFile: String?
         public var baseURL: String = "https://api.cloudflare.com/client/v4"
+        /// No audio for this long (after a request, or between frames) moves the
+        /// utterance to the next engine.
+        public var stallTimeout: Duration = .milliseconds(2_500)
+        /// How long a failing engine rests when the service gave no `retry-after`.
+        public var cooldown: Duration = .seconds(30)
 
         public init() {}
 

@@ -1,12 +1,10 @@
 internal import Foundation
+internal import HeraldWorkersAI
 internal import TOMLKit
 
 extension Configuration {
     /// The models an `[[engine]]` may name (reference/workers-ai.md), plus the offline voice.
-    public static let knownModels: Set<String> = [
-        "@cf/deepgram/aura", "@cf/deepgram/aura-1", "@cf/deepgram/aura-1-internal", "@cf/deepgram/aura-2",
-        "@cf/deepgram/aura-2-en", "@cf/deepgram/aura-2-es", "@cf/myshell-ai/melotts", offlineModel,
-    ]
+    public static let knownModels: Set<String> = Set(WorkersAIModel.all.map(\.name) + [offlineModel])
 
     /// The file `heraldd` reads without `--config`: `$XDG_CONFIG_HOME/herald/config.toml`.
     public static func defaultPath(environment: [String: String]? = nil) -> String {
@@ -66,7 +64,15 @@ private struct TableReader {
 
         if let cloudflare = table["cloudflare"] {
             let section = try self.table(cloudflare, key: "cloudflare", section: nil)
-            try only(["account_id", "api_token", "api_token_file", "base_url"], in: section, section: "cloudflare")
+            try only(
+                ["account_id", "api_token", "api_token_file", "base_url", "stall_timeout_ms", "cooldown_seconds"], in: section,
+                section: "cloudflare")
+            if let milliseconds = try integer(section, "stall_timeout_ms", section: "cloudflare", in: 100...60_000) {
+                config.cloudflare.stallTimeout = .milliseconds(milliseconds)
+            }
+            if let seconds = try integer(section, "cooldown_seconds", section: "cloudflare", in: 0...3_600) {
+                config.cloudflare.cooldown = .seconds(seconds)
+            }
             config.cloudflare.accountID = try string(section, "account_id", section: "cloudflare")
             config.cloudflare.apiToken = try string(section, "api_token", section: "cloudflare", secret: true)
             config.cloudflare.apiTokenFile = try string(section, "api_token_file", section: "cloudflare")
@@ -86,7 +92,7 @@ private struct TableReader {
             for (index, value) in array.enumerated() {
                 let name = "engine #\(index + 1)"
                 guard let section = value.table else { throw error("engine", section: nil, "must be written as [[engine]] tables") }
-                try only(["model", "transport", "speaker", "language"], in: section, section: "engine")
+                try only(["model", "transport", "speaker", "language", "sample_rate"], in: section, section: "engine")
                 guard let model = try string(section, "model", section: "engine") else {
                     throw ConfigurationError(
                         file: file, line: line(ofSection: "[[engine]]", occurrence: index), key: "model",
@@ -99,10 +105,17 @@ private struct TableReader {
                 if let transport, !["websocket", "post"].contains(transport) {
                     throw error("transport", section: "engine", "must be \"websocket\" or \"post\"")
                 }
+                let speaker = try string(section, "speaker", section: "engine")
+                let sampleRate = try integer(section, "sample_rate", section: "engine", in: 8_000...48_000)
+                if let cloud = WorkersAIModel.named(model) {
+                    try check(cloud, transport: transport, speaker: speaker, sampleRate: sampleRate)
+                } else if transport != nil || speaker != nil || sampleRate != nil {
+                    throw error("model", section: "engine", "espeak-ng takes no transport, speaker or sample_rate; choose its voice per message")
+                }
                 entries.append(
                     Configuration.Engine(
-                        model: model, transport: transport, speaker: try string(section, "speaker", section: "engine"),
-                        language: try string(section, "language", section: "engine")))
+                        model: model, transport: transport, speaker: speaker,
+                        language: try string(section, "language", section: "engine"), sampleRate: sampleRate))
             }
             if !entries.contains(where: \.isOffline) { entries.append(Configuration.Engine(model: Configuration.offlineModel)) }
             config.engines = entries
@@ -127,6 +140,36 @@ private struct TableReader {
             }
         }
         return config
+    }
+
+    /// A cloud engine entry the catalogue allows: the transport exists for the
+    /// model, the speaker is one of its speakers, the rate one it streams.
+    private func check(_ model: WorkersAIModel, transport: String?, speaker: String?, sampleRate: Int?) throws(ConfigurationError) {
+        if transport == "websocket", !model.supportsWebSocket {
+            throw error("transport", section: "engine", "\(model.name) does not stream over a WebSocket; use transport = \"post\"")
+        }
+        if transport == "post", !model.supportsPost {
+            throw error("transport", section: "engine", "\(model.name) has no POST endpoint; use transport = \"websocket\"")
+        }
+        if let speaker, !model.speakers.isEmpty, model.speaker(named: speaker) == nil {
+            throw error(
+                "speaker", section: "engine",
+                "\(model.name) has no speaker \"\(speaker)\"; choose one of: \(model.speakers.map(\.name).joined(separator: " "))")
+        }
+        let streams = transport == "websocket" || (transport == nil && model.supportsWebSocket)
+        if let sampleRate, streams, !AuraStreamEngine.sampleRates.contains(sampleRate) {
+            throw error(
+                "sample_rate", section: "engine",
+                "\(sampleRate) is not a streaming rate; use one of \(AuraStreamEngine.sampleRates.sorted().map(String.init).joined(separator: ", "))")
+        }
+    }
+
+    private func integer(_ table: TOMLTable, _ key: String, section: String, in range: ClosedRange<Int>) throws(ConfigurationError) -> Int? {
+        guard let value = table[key] else { return nil }
+        guard let number = value.int, range.contains(number) else {
+            throw error(key, section: section, "must be a whole number from \(range.lowerBound) to \(range.upperBound)")
+        }
+        return number
     }
 
     private func table(_ value: any TOMLValueConvertible, key: String, section: String?) throws(ConfigurationError) -> TOMLTable {

@@ -1,0 +1,199 @@
+public import Logging
+internal import Synchronization
+
+/// The configured engines in fallback order, as one engine: a chunk goes to
+/// the first engine that is not resting, and when that engine fails, what it
+/// has not yet said goes to the next one.
+///
+/// Nothing handed to the player is said again and nothing is dropped: after a
+/// failure part-way through a chunk, the next engine starts at the estimated
+/// word the audio had reached (`SpeechChunk.remainder`). A failing engine
+/// rests for a cool-down (a 429's `retry-after` when longer) so that the next
+/// chunks do not wait on it; one refusing the credentials is set aside until
+/// the daemon restarts, reported once with what to fix. The last engine, the
+/// offline voice, is never skipped. Each failure is one log line naming the
+/// engines and the reason, never the text.
+public final class EngineChain: SpeechEngine {
+    /// An engine and the voices it offered when the chain was made.
+    private struct Member: Sendable {
+        let engine: any SpeechEngine
+        let voices: Set<String>
+    }
+
+    /// What the chain knows of one engine's health.
+    public struct Health: Sendable, Equatable {
+        public enum State: Sendable, Equatable {
+            case ready
+            /// Resting after a failure until this instant.
+            case coolingDown(until: ContinuousClock.Instant)
+            /// Set aside for good (a configuration error).
+            case disabled
+        }
+
+        public let engine: String
+        public var state: State = .ready
+        public var lastError: EngineError?
+    }
+
+    private let members: [Member]
+    private let health: Mutex<[Health]>
+    /// Each engine's speaking pace in characters a second, learnt from the
+    /// chunks it finished; places the cut when it fails part-way.
+    private let paces: Mutex<[Double?]>
+    private let cooldown: Duration
+    private let logger: Logger
+
+    /// - Parameters:
+    ///   - engines: in fallback order; the last should be the offline voice.
+    ///   - cooldown: how long a failing engine rests when the service gave no `retry-after`.
+    public init(engines: [any SpeechEngine], cooldown: Duration = .seconds(30), logger: Logger) async {
+        precondition(!engines.isEmpty, "an engine chain needs at least the offline voice")
+        var members: [Member] = []
+        for engine in engines { members.append(Member(engine: engine, voices: Set(await engine.voices().map(\.id)))) }
+        self.members = members
+        self.health = Mutex(engines.map { Health(engine: $0.name) })
+        self.paces = Mutex(Array(repeating: nil, count: engines.count))
+        self.cooldown = cooldown
+        self.logger = logger
+    }
+
+    /// The engine the next chunk would go to.
+    public var name: String {
+        let now = ContinuousClock.now
+        let health = self.health.withLock { $0 }
+        return members.indices.first { Self.usable(health[$0], at: now) }.map { members[$0].engine.name }
+            ?? members[members.count - 1].engine.name
+    }
+
+    /// Each engine's state and last failure, in chain order.
+    public var status: [Health] { health.withLock { $0 } }
+
+    /// Every engine's voices, in chain order, each id once.
+    public func voices() async -> [Voice] {
+        var seen: Set<String> = []
+        var voices: [Voice] = []
+        for member in members {
+            for voice in await member.engine.voices() where seen.insert(voice.id).inserted { voices.append(voice) }
+        }
+        return voices
+    }
+
+    public func warmUp() async {
+        await withDiscardingTaskGroup { group in
+            for member in members { group.addTask { await member.engine.warmUp() } }
+        }
+    }
+
+    public func shutDown() async {
+        for member in members { await member.engine.shutDown() }
+    }
+
+    public func synthesize(_ chunk: SpeechChunk, settings: VoiceSettings) -> AsyncThrowingStream<SynthesisOutput, any Error> {
+        let (stream, continuation) = AsyncThrowingStream.makeStream(of: SynthesisOutput.self)
+        let task = Task {
+            do throws(EngineError) {
+                try await run(chunk, settings: settings, into: continuation)
+                continuation.finish()
+            } catch {
+                continuation.finish(throwing: error)
+            }
+        }
+        continuation.onTermination = { _ in task.cancel() }
+        return stream
+    }
+
+    private func run(
+        _ chunk: SpeechChunk, settings: VoiceSettings, into output: AsyncThrowingStream<SynthesisOutput, any Error>.Continuation
+    ) async throws(EngineError) {
+        var remaining = chunk
+        var failure: EngineError?
+        let order = self.order(for: settings.voice)
+        for (position, index) in order.enumerated() {
+            let isLast = position == order.count - 1
+            guard isLast || Self.usable(health.withLock { $0[index] }, at: .now) else { continue }
+            let member = members[index]
+            var memberSettings = settings
+            if let voice = settings.voice, !member.voices.contains(voice) { memberSettings.voice = nil }
+            var seconds = 0.0
+            var marks = 0
+            do {
+                for try await item in member.engine.synthesize(remaining, settings: memberSettings) {
+                    switch item {
+                    case .audio(let audio): seconds += audio.format.seconds(frames: audio.frameCount)
+                    case .mark: marks += 1
+                    }
+                    output.yield(item)
+                }
+                learnPace(of: index, characters: remaining.plainText.count, seconds: seconds)
+                return
+            } catch {
+                if Task.isCancelled { return }
+                let engineError =
+                    error as? EngineError ?? EngineError(.failed, engine: member.engine.name, "synthesis failed: \(error)")
+                failure = engineError
+                let health = self.health.withLock { $0 }
+                let next = order[(position + 1)...].first { Self.usable(health[$0], at: .now) || $0 == order.last }
+                rest(index, after: engineError, next: next.map { members[$0].engine.name }, partial: seconds > 0)
+                let pace = paces.withLock { $0[index] } ?? Self.defaultPace
+                remaining = remaining.remainder(afterSeconds: seconds, marksReported: marks, charactersPerSecond: pace)
+                if remaining.isEmpty { return }
+            }
+        }
+        throw failure ?? EngineError(.unavailable, engine: name, "no engine could speak")
+    }
+
+    /// Speech runs at about 15 characters a second until an engine shows its own pace.
+    static let defaultPace = 15.0
+
+    private func learnPace(of index: Int, characters: Int, seconds: Double) {
+        guard seconds > 0.5, characters > 5 else { return }
+        let pace = Double(characters) / seconds
+        paces.withLock { paces in paces[index] = paces[index].map { ($0 + pace) / 2 } ?? pace }
+    }
+
+    /// Members in the order to try: the one owning the chosen voice first.
+    private func order(for voice: String?) -> [Int] {
+        guard let voice, let owner = members.firstIndex(where: { $0.voices.contains(voice) }) else {
+            return Array(members.indices)
+        }
+        return [owner] + members.indices.filter { $0 != owner }
+    }
+
+    private static func usable(_ health: Health, at now: ContinuousClock.Instant) -> Bool {
+        switch health.state {
+        case .ready: true
+        case .coolingDown(let until): until <= now
+        case .disabled: false
+        }
+    }
+
+    /// Records a failure, puts the engine to rest as its kind calls for, and
+    /// says so unless it was already resting (a chunk synthesised ahead).
+    private func rest(_ index: Int, after error: EngineError, next: String?, partial: Bool) {
+        let state: Health.State
+        switch error.code {
+        case .configuration: state = .disabled
+        case .rejected: state = .ready
+        case .retryable, .unavailable, .failed: state = .coolingDown(until: .now + max(cooldown, error.retryAfter ?? .zero))
+        }
+        // The next chunk is synthesised ahead and usually meets the same fault: say it once.
+        let alreadyKnown = health.withLock { health in
+            let known = !Self.usable(health[index], at: .now)
+            health[index].state = state
+            health[index].lastError = error
+            return known
+        }
+        guard !alreadyKnown else { return }
+        var metadata: Logger.Metadata = [
+            "herald.engine": "\(error.engine)", "herald.reason": "\(error.message)",
+            "herald.next": "\(next ?? "none")",
+        ]
+        if case .coolingDown(let until) = state { metadata["herald.rest"] = "\(until - .now)" }
+        if partial { metadata["herald.partial"] = "true" }
+        if error.code == .configuration {
+            logger.error("engine set aside until the configuration is fixed", metadata: metadata)
+        } else {
+            logger.warning("engine failed; the rest goes to the next engine", metadata: metadata)
+        }
+    }
+}
