@@ -12,6 +12,12 @@ public struct SpeechStack: Sendable {
     public let engineName: String
     /// Every voice the configured engines offer.
     public let voices: [Voice]
+    /// What synthesises every voice, for front ends that take audio without
+    /// the queue and player (the Spiel provider hands it to its clients).
+    public let engine: any SpeechEngine
+    /// The audio format each engine yields, by model name (`Voice.engine`):
+    /// what the Spiel provider advertises for that engine's voices.
+    public let engineFormats: [String: AudioFormat]
 
     /// The longest chunk sent to espeak-ng: about two long sentences, so the
     /// first audio comes quickly and a chunk never takes long to synthesise.
@@ -32,6 +38,8 @@ public struct SpeechStack: Sendable {
         scheduler = Scheduler(player: player, logger: logger)
         engineName = engine.name
         voices = await engine.voices()
+        self.engine = engine
+        engineFormats = [engine.name: engine.format]
     }
 
     /// Silences and releases everything: queued messages are canceled, the
