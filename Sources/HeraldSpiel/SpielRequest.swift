@@ -18,7 +18,7 @@ struct SpielRequest: Sendable {
     /// Checks everything except the pipe first, so that a rejected call
     /// leaves its descriptor to be closed with the message.
     init(_ call: DBusMethodCall, voices: [SpielVoice]) throws(DBusError) {
-        guard call.signature == "hsddbs" else {
+        guard call.signature == "hssddbs" else {
             throw SpielError.invalid(
                 "Synthesize takes (pipe_fd h, text s, voice_id s, pitch d, rate d, is_ssml b, language s), not (\(call.signature)).")
         }

@@ -27,9 +27,13 @@ public struct SpielVoice: Sendable, Hashable {
         "audio/x-spiel,format=S16LE,channels=\(format.channels),rate=\(format.sampleRate)"
     }
 
-    /// BCP 47 tags: the voice's language with `_` made `-`; none when unknown.
+    /// BCP 47 tags: the voice's language with `_` made `-`, then its primary
+    /// language (`en-us`, `en`), so that a client asking for plain `en` finds
+    /// regional voices too, as espeak-ng's own language lists do; none when unknown.
     public var languages: [String] {
         let tag = voice.language.replacing("_", with: "-")
-        return tag.isEmpty ? [] : [tag]
+        guard !tag.isEmpty else { return [] }
+        let primary = String(tag.prefix { $0 != "-" })
+        return primary == tag || primary.isEmpty ? [tag] : [tag, primary]
     }
 }

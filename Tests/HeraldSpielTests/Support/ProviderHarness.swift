@@ -20,7 +20,7 @@ struct ProviderHarness: Sendable {
     static func espeak() async throws -> (ProviderHarness, englishVoice: String) {
         let engine = try EspeakEngine(logger: Logger(label: "test"))
         let harness = try await start(engine: engine, formats: ["espeak-ng": engine.format])
-        let english = try #require(harness.provider.voices.first { $0.voice.language == "en" }?.voice.id)
+        let english = try #require(harness.provider.voices.first { $0.voice.id.hasSuffix("gmw/en-US") }?.voice.id)
         return (harness, english)
     }
 
