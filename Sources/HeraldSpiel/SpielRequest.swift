@@ -11,9 +11,11 @@ struct SpielRequest: Sendable {
     /// The write end of the client's pipe, owned by this request.
     let fd: Int32
 
-    /// The longest text one request may carry, as for `org.herald.Speech1`'s
-    /// `Speak`: a large book chapter. Longer is refused rather than held.
-    static let maxTextBytes = 16 << 20
+    /// The longest text one request may carry: about an hour of speech.
+    /// Spiel clients send utterances, and the whole text is prepared before
+    /// the first chunk is synthesised (about 0.3 s for 1 MiB here), which
+    /// must stay short on a pool of two threads. Longer is refused.
+    static let maxTextBytes = 1 << 20
 
     /// Checks everything except the pipe first, so that a rejected call
     /// leaves its descriptor to be closed with the message.
@@ -24,7 +26,7 @@ struct SpielRequest: Sendable {
         }
         let text = try call.string(1)
         guard text.utf8.count <= Self.maxTextBytes else {
-            throw SpielError.invalid("The text is longer than 16 MiB; synthesise it in parts.")
+            throw SpielError.invalid("The text is longer than 1 MiB; synthesise it in parts (a sentence or paragraph each).")
         }
         let voiceID = try call.string(2)
         let pitch = try call.double(3)

@@ -121,11 +121,11 @@ import Testing
         await harness.stop()
     }
 
-    @Test(.privateBus) func textOverSixteenMebibytesIsRefused() async throws {
+    @Test(.privateBus) func textOverOneMebibyteIsRefused() async throws {
         let harness = try await start()
-        let huge = String(repeating: "a", count: (16 << 20) + 1)
+        let huge = String(repeating: "a", count: (1 << 20) + 1)
         let error = await dbusError { _ = try await harness.client.synthesize(huge, voice: "tone:default", timeout: .seconds(30)) }
-        expectError(error, "InvalidArgument", mentioning: "16 MiB")
+        expectError(error, "InvalidArgument", mentioning: "1 MiB")
         try await expectStillServing(harness)
         await harness.stop()
     }
@@ -133,7 +133,8 @@ import Testing
     @Test(.privateBus) func aMebibyteOfTextStartsAtOnceAndStopsWhenClosed() async throws {
         let harness = try await start()
         var text = ""
-        while text.utf8.count < 1 << 20 { text += "Herald reads text aloud, sentence by sentence. " }
+        let sentence = "Herald reads text aloud, sentence by sentence. "
+        while text.utf8.count + sentence.utf8.count <= 1 << 20 { text += sentence }
         let asked = ContinuousClock.now
         let reader = try await harness.client.synthesize(text, voice: "tone:default", timeout: .seconds(30))
         let replied = ContinuousClock.now - asked
@@ -143,6 +144,22 @@ import Testing
         let stopped = try #require(await harness.waitUntilIdle(timeout: .seconds(5)))
         print("Spiel 1 MiB: reply after \(replied), first 8 KiB after \(firstAudio), stopped \(stopped) after the close")
         #expect(stopped < .seconds(1))
+        try await expectStillServing(harness)
+        await harness.stop()
+    }
+
+    @Test(.privateBus) func requestsBeyondTheLimitAreBusyUntilOneEnds() async throws {
+        let harness = try await start()
+        let long = String(repeating: "a long text that fills the pipe ", count: 2000)
+        var stalled: [SpielPipeReader] = []
+        for _ in 0..<SpielProvider.maxRequests {
+            stalled.append(try await harness.client.synthesize(long, voice: "tone:default"))
+        }
+        #expect(harness.provider.activeRequests == SpielProvider.maxRequests)
+        let error = await dbusError { _ = try await harness.client.synthesize("one more", voice: "tone:default") }
+        expectError(error, "Busy", mentioning: "retry")
+        for reader in stalled { reader.close() }
+        #expect(await harness.waitUntilIdle(timeout: .seconds(5)) != nil)
         try await expectStillServing(harness)
         await harness.stop()
     }
