@@ -62,7 +62,8 @@ final class PipeWriter: Sendable {
         thread.start()
     }
 
-    /// Takes over `fd` (the write end of a pipe; made non-blocking here) and
+    /// Takes over `fd` (the write end of a pipe; made non-blocking here, which
+    /// the client's own copy shares: libspiel closes that copy at once) and
     /// returns the handle a request writes through. `onReaderGone` runs on
     /// the writer thread when the client closes its end before the stream is done.
     func open(fd: Int32, onReaderGone: @escaping @Sendable () -> Void) -> PipeHandle {
