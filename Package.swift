@@ -67,9 +67,20 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(
+            name: "HeraldSpiel",
+            dependencies: [
+                "HeraldCore", "HeraldDBus", "HeraldSystem",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            // The interface XML in dbus/ (linked here) is what the provider serves for Introspect.
+            resources: [.embedInCode("Resources/org.freedesktop.Speech.Provider.xml")],
+            swiftSettings: strictSettings
+        ),
+        .target(
             name: "HeraldDaemon",
             dependencies: [
-                "HeraldCore", "HeraldEspeak", "HeraldAudio", "HeraldDBus", "HeraldSSIP", "HeraldWorkersAI",
+                "HeraldCore", "HeraldEspeak", "HeraldAudio", "HeraldDBus", "HeraldSSIP", "HeraldSpiel", "HeraldWorkersAI",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
@@ -95,7 +106,7 @@ let package = Package(
         .target(
             name: "HeraldTesting",
             dependencies: [
-                "HeraldCore",
+                "HeraldCore", "HeraldDBus",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -137,6 +148,11 @@ let package = Package(
         .testTarget(
             name: "HeraldEndToEndTests",
             dependencies: ["HeraldDaemon", "HeraldDBus", "HeraldCLI", "HeraldTesting"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "HeraldSpielTests",
+            dependencies: ["HeraldSpiel", "HeraldDBus", "HeraldEspeak", "HeraldTesting"],
             swiftSettings: strictSettings
         ),
         .testTarget(name: "HeraldDBusTests", dependencies: ["HeraldDBus", "HeraldTesting"], swiftSettings: strictSettings),

@@ -1,7 +1,9 @@
 public import Logging
 internal import Foundation
+internal import HeraldCore
 internal import HeraldDBus
 internal import HeraldSSIP
+internal import HeraldSpiel
 internal import ServiceLifecycle
 
 /// Builds and runs the daemon: what `heraldd` calls after parsing its flags.
@@ -36,6 +38,9 @@ public enum HeraldDaemon {
         } catch {
             logger.error("no D-Bus interface: \(error.message)")
         }
+        if let spiel = await startSpiel(stack: stack, logger: logger) {
+            services.append(.init(service: spiel, successTerminationBehavior: .gracefullyShutdownGroup))
+        }
         logger.info(
             "heraldd ready",
             metadata: ["herald.engine": "\(stack.engineName)", "herald.audio.device": "\(configuration.audioDevice)"])
@@ -61,5 +66,22 @@ public enum HeraldDaemon {
                 logger: logger))
         try await group.run()
         logger.info("heraldd stopped")
+    }
+
+    /// The Spiel provider on a connection of its own; without it Herald still
+    /// serves its own interface and SSIP, so a failure is logged, not fatal.
+    private static func startSpiel(stack: SpeechStack, logger: Logger) async -> SpielProviderService? {
+        let provider = SpielProvider(
+            engine: stack.engine, voices: stack.voices, formats: stack.engineFormats,
+            preparer: TextPreparer(maxChunkCharacters: SpeechStack.chunkCharacters), logger: logger)
+        do {
+            let service = try await SpielProviderService.start(
+                provider: provider, connection: try await DBusConnection.session(logger: logger))
+            logger.info("serving Spiel voices", metadata: ["herald.dbus.name": "\(SpielProvider.busName)"])
+            return service
+        } catch {
+            logger.warning("no Spiel provider: \(error.message)")
+            return nil
+        }
     }
 }

@@ -8,10 +8,15 @@ public import Logging
 public struct SpeechStack: Sendable {
     public let scheduler: Scheduler
     public let sink: AlsaSink
-    /// The configured engines in fallback order, ending in espeak-ng.
+    /// The configured engines in fallback order, ending in espeak-ng; front
+    /// ends that take audio without the queue and player (the Spiel provider)
+    /// synthesise through it too.
     public let engine: EngineChain
     /// Every voice the configured engines offer.
     public let voices: [Voice]
+    /// The audio format each engine yields, by model name (`Voice.engine`):
+    /// what the Spiel provider advertises for that engine's voices.
+    public let engineFormats: [String: AudioFormat]
     private let releaseEngines: @Sendable () async -> Void
 
     /// The engine the next message would go to, for status output.
@@ -31,6 +36,7 @@ public struct SpeechStack: Sendable {
             engine: engine, sink: sink, preparer: TextPreparer(maxChunkCharacters: Self.chunkCharacters), logger: logger)
         scheduler = Scheduler(player: player, logger: logger)
         voices = await engine.voices()
+        engineFormats = Dictionary(engines.map { ($0.name, EngineFactory.format(of: $0)) }) { first, _ in first }
         // Connections open in the background: the daemon serves at once, the first cloud words pay no handshake.
         let engine = self.engine
         Task { await engine.warmUp() }
