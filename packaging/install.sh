@@ -1,0 +1,62 @@
+#!/bin/sh
+# Builds Herald in release mode and installs it:
+#   PREFIX   where it will live (default /usr/local)
+#   DESTDIR  a staging root the files are written under (default: none),
+#            as packagers use; paths inside the files still name PREFIX.
+# Installs heraldd, herald and speak-clipboard in PREFIX/bin, the systemd
+# user unit, every D-Bus activation file of dbus/*.service.in (with @bindir@
+# filled in), and an example config with the README under PREFIX/share/doc/herald.
+#
+#   packaging/install.sh                      # to /usr/local (sudo when needed)
+#   PREFIX=$HOME/.local packaging/install.sh  # for one user, no root
+#   packaging/install.sh --prebuilt DIR       # install DIR's heraldd and herald, no build
+set -eu
+
+cd "$(dirname "$0")/.."
+PREFIX=${PREFIX:-/usr/local}
+DESTDIR=${DESTDIR:-}
+prebuilt=""
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --prebuilt) prebuilt=${2:?--prebuilt needs the folder holding heraldd and herald}; shift 2 ;;
+        -h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        *) echo "install.sh: unknown option $1 (see --help)" >&2; exit 64 ;;
+    esac
+done
+case "$PREFIX" in
+    /*) ;;
+    *) echo "install.sh: PREFIX must be an absolute path, not $PREFIX" >&2; exit 64 ;;
+esac
+
+if [ -n "$prebuilt" ]; then
+    binaries=$prebuilt
+else
+    # The Swift runtime linked in, so the binaries run without the toolchain.
+    swift build -c release --static-swift-stdlib --product heraldd
+    swift build -c release --static-swift-stdlib --product herald
+    binaries=$(swift build -c release --show-bin-path)
+fi
+for program in heraldd herald; do
+    [ -x "$binaries/$program" ] || { echo "install.sh: $binaries/$program is missing; build Herald first" >&2; exit 1; }
+done
+
+bindir=$PREFIX/bin
+root=$DESTDIR$PREFIX
+fill() { sed "s|@bindir@|$bindir|g" "$1"; }
+
+install -d "$root/bin" "$root/lib/systemd/user" "$root/share/dbus-1/services" "$root/share/doc/herald"
+install -m 755 "$binaries/heraldd" "$binaries/herald" packaging/speak-clipboard "$root/bin/"
+fill packaging/herald.service.in > "$root/lib/systemd/user/herald.service"
+for template in dbus/*.service.in; do
+    [ -e "$template" ] || continue
+    fill "$template" > "$root/share/dbus-1/services/$(basename "$template" .in)"
+done
+chmod 644 "$root/lib/systemd/user/herald.service" "$root"/share/dbus-1/services/*.service
+install -m 644 packaging/config.toml.example "$root/share/doc/herald/config.toml.example"
+install -m 644 README.md "$root/share/doc/herald/README.md"
+
+echo "Herald installed under $root."
+if [ -z "$DESTDIR" ]; then
+    echo "Try it: $bindir/herald speak \"Hello from Herald.\""
+    echo "Optional, to start it with the desktop session: systemctl --user enable herald.service"
+fi
