@@ -21,9 +21,13 @@ enum TextInput {
     }
 
     static func read(handle: FileHandle, name: String, limit: Int) throws(CLIError) -> String {
-        let data: Data
+        // One read may return less than asked (a pipe, a large file): read to
+        // the end or to just past the limit.
+        var data = Data()
         do {
-            data = try handle.read(upToCount: limit + 1) ?? Data()
+            while data.count <= limit, let chunk = try handle.read(upToCount: limit + 1 - data.count), !chunk.isEmpty {
+                data.append(chunk)
+            }
         } catch {
             throw CLIError("cannot read \(name): \(error.localizedDescription)")
         }

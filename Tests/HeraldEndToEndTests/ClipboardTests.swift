@@ -48,6 +48,7 @@ final class SelectionOwner {
         for (selection, arguments) in [("clipboard", ["clipboard"]), ("primary", ["clipboard", "--primary"])] {
             let owner = try await SelectionOwner(Data(SampleText.short.utf8), selection: selection, x: x, folder: daemon.folder)
             let before = signals.all.count
+            let framesBefore = daemon.capture.framesWritten
             let result = try await herald(arguments, environment: environment)
             print("herald \(arguments.joined(separator: " ")): exit \(result.status) after \(result.duration)")
             #expect(result.status == 0, "\(result)\n\(daemon.log)")
@@ -55,10 +56,13 @@ final class SelectionOwner {
             let began = try await #require(waitForNew("Began", in: signals, after: before), "no message began:\n\(daemon.log)")
             let end = await signals.waitForEnd(of: began.id, timeout: .seconds(20))
             #expect(end?.member == "Ended", "\(signals.sequence(for: began.id))")
+            // The capture PCM stays open between messages: this message's audio is what was added.
             let wav = try daemon.capture.wav()
-            print("herald clipboard (\(selection)): \(wav.seconds) s of audio, RMS \(wav.rms())")
-            #expect(wav.seconds > 1.0 && wav.seconds < 8, "\(wav.seconds) s for the fox sentence")
-            #expect(wav.rms() > 0.02)
+            let frames = (framesBefore..<wav.frameCount)
+            let seconds = Double(frames.count) / Double(wav.sampleRate)
+            print("herald clipboard (\(selection)): \(seconds) s of audio, RMS \(wav.rms(frames: frames))")
+            #expect(seconds > 1.0 && seconds < 8, "\(seconds) s for the fox sentence")
+            #expect(wav.rms(frames: frames) > 0.02)
             withExtendedLifetime(owner) {}
         }
         await monitor.close()
@@ -92,7 +96,7 @@ final class SelectionOwner {
         try await refused(["clipboard"], environment, saying: "holds an image (image/png), not text")
 
         // Three megabytes of text.
-        owner = try await SelectionOwner(Data(String(repeating: SampleText.paragraph + " ", count: 3 << 20 / 400).utf8), x: x, folder: daemon.folder)
+        owner = try await SelectionOwner(Data(String(repeating: SampleText.paragraph + " ", count: (3 << 20) / SampleText.paragraph.utf8.count).utf8), x: x, folder: daemon.folder)
         try await refused(["clipboard"], environment, saying: "holds more than 1 MiB of text")
         withExtendedLifetime(owner) {}
 
