@@ -45,7 +45,9 @@ root=$DESTDIR$PREFIX
 fill() { sed "s|@bindir@|$bindir|g" "$1"; }
 
 install -d "$root/bin" "$root/lib/systemd/user" "$root/share/dbus-1/services" "$root/share/doc/herald"
-install -m 755 "$binaries/heraldd" "$binaries/herald" packaging/speak-clipboard "$root/bin/"
+# Stripped: symbols are most of a statically linked Swift binary's size.
+install -m 755 -s "$binaries/heraldd" "$binaries/herald" "$root/bin/"
+install -m 755 packaging/speak-clipboard "$root/bin/"
 fill packaging/herald.service.in > "$root/lib/systemd/user/herald.service"
 for template in dbus/*.service.in; do
     [ -e "$template" ] || continue
