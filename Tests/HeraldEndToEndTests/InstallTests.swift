@@ -33,7 +33,7 @@ import Testing
         let root = destdir + prefix
         for (path, mode) in [
             ("bin/heraldd", 0o755), ("bin/herald", 0o755), ("bin/speak-clipboard", 0o755),
-            ("lib/systemd/user/herald.service", 0o644), ("share/dbus-1/services/org.herald.Speech1.service", 0o644),
+            ("share/systemd/user/herald.service", 0o644), ("share/dbus-1/services/org.herald.Speech1.service", 0o644),
             ("share/doc/herald/config.toml.example", 0o644), ("share/doc/herald/README.md", 0o644),
         ] {
             let attributes = try? FileManager.default.attributesOfItem(atPath: "\(root)/\(path)")
@@ -47,7 +47,8 @@ import Testing
         #expect(Set(installed) == Set(templates.map { String($0.dropLast(3)) }))
 
         // Paths inside name PREFIX, not DESTDIR.
-        let unit = try String(contentsOfFile: "\(root)/lib/systemd/user/herald.service", encoding: .utf8)
+        // A prefix outside /usr: the unit goes where systemd looks under the data folders.
+        let unit = try String(contentsOfFile: "\(root)/share/systemd/user/herald.service", encoding: .utf8)
         let service = try String(contentsOfFile: "\(root)/share/dbus-1/services/org.herald.Speech1.service", encoding: .utf8)
         #expect(unit.contains("ExecStart=\(prefix)/bin/heraldd\n") && unit.contains("Type=dbus") && unit.contains("BusName=org.herald.Speech1"))
         #expect(unit.contains("PartOf=graphical-session.target") && unit.contains("After=graphical-session.target"))
