@@ -39,6 +39,35 @@ struct DaemonClient {
         }
     }
 
+    /// Queues `text` as the named client `herald`; returns the message id.
+    func speak(_ text: String, priority: String, options: [String: DBusValue]) async throws(CLIError) -> UInt64 {
+        var options = options
+        options["client"] = .string(Self.clientName)
+        let reply = try await call("Speak", [.string(text), .string(priority), .dictionary(options)])
+        guard let id = reply.first?.uint64 else { throw CLIError("the daemon gave an unexpected reply to Speak") }
+        return id
+    }
+
+    /// `GetStatus` with its variants unwrapped.
+    func status() async throws(CLIError) -> [String: DBusValue] {
+        let reply = try await call("GetStatus")
+        guard case .dict(_, _, let entries)? = reply.first else { throw CLIError("the daemon gave an unexpected reply to GetStatus") }
+        var status: [String: DBusValue] = [:]
+        for (key, value) in entries {
+            if let key = key.string { status[key] = value.unwrapped }
+        }
+        return status
+    }
+
+    /// The unique bus name of the running daemon (which changes when it
+    /// restarts); nil when none runs.
+    func daemonOwner() async -> String? {
+        let reply = try? await connection.call(
+            destination: "org.freedesktop.DBus", path: "/org/freedesktop/DBus", interface: "org.freedesktop.DBus",
+            method: "GetNameOwner", arguments: [.string(Self.busName)], timeout: .seconds(5))
+        return reply?.first?.string
+    }
+
     /// Starts heraldd when nobody owns the name: by D-Bus activation when a
     /// service file is installed, else the `heraldd` next to this executable.
     func ensureDaemon() async throws(CLIError) {
@@ -84,8 +113,9 @@ struct DaemonClient {
 
     /// Subscribes, before the request is made so nothing is missed, to the
     /// daemon's signals and to its leaving the bus; the returned function
-    /// waits for the end of one message.
-    func outcomes() async throws(CLIError) -> @Sendable (UInt64) async -> Outcome {
+    /// waits for the end of one message, handing its other signals (began,
+    /// marks, paused, resumed) to `progress` on the way.
+    func outcomes(progress: (@Sendable (DBusSignal) -> Void)? = nil) async throws(CLIError) -> @Sendable (UInt64) async -> Outcome {
         let signals: AsyncStream<DBusSignal>
         let owners: AsyncStream<DBusNameOwnerChange>
         do {
@@ -103,7 +133,7 @@ struct DaemonClient {
                         case "Ended": return .ended
                         case "Canceled": return .canceled
                         case "Failed": return .failed(signal.arguments.last?.string ?? "unknown reason")
-                        default: continue
+                        default: progress?(signal)
                         }
                     }
                     return .daemonGone

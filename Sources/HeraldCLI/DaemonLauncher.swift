@@ -49,11 +49,6 @@ enum DaemonLauncher {
 
     /// `$XDG_RUNTIME_DIR/herald/heraldd.log`, in a folder only the user can read.
     static func logPath() -> String {
-        let environment = ProcessInfo.processInfo.environment
-        let base = environment["XDG_RUNTIME_DIR"].flatMap { $0.isEmpty ? nil : $0 } ?? NSTemporaryDirectory()
-        let folder = URL(fileURLWithPath: base).appendingPathComponent("herald").path
-        try? FileManager.default.createDirectory(
-            atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        return folder + "/heraldd.log"
+        RuntimeFolder.path() + "/heraldd.log"
     }
 }

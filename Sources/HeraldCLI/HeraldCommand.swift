@@ -10,11 +10,12 @@ public struct HeraldCommand: AsyncParsableCommand {
 
               herald speak "Hello there."
               echo "Build finished." | herald speak --priority notification
-              herald speak --file notes.txt --wait
+              herald speak --file notes.md --wait
+              herald clipboard --toggle
               herald stop
             """,
         subcommands: [
-            SpeakCommand.self, StopCommand.self, CancelCommand.self, PauseCommand.self, ResumeCommand.self,
+            SpeakCommand.self, ClipboardCommand.self, StopCommand.self, CancelCommand.self, PauseCommand.self, ResumeCommand.self,
             VoicesCommand.self, StatusCommand.self,
         ])
 

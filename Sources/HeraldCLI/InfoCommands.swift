@@ -38,12 +38,9 @@ struct StatusCommand: AsyncParsableCommand {
                 print("daemon: not running")
                 return
             }
-            let reply = try await client.call("GetStatus")
-            guard case .dict(_, _, let entries)? = reply.first else { throw CLIError("the daemon gave an unexpected reply to GetStatus") }
             var status: [String: String] = [:]
-            for (key, value) in entries {
-                guard let key = key.string else { continue }
-                switch value.unwrapped {
+            for (key, value) in try await client.status() {
+                switch value {
                 case .string(let text): status[key] = text
                 case .uint32(let number): status[key] = String(number)
                 case .uint64(let number): status[key] = String(number)

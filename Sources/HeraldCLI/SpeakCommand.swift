@@ -11,17 +11,20 @@ struct SpeakCommand: AsyncParsableCommand {
         commandName: "speak",
         abstract: "Speak text, a file, or standard input.",
         discussion: """
-            With no TEXT (or TEXT "-"), reads standard input. Examples:
+            With no TEXT (or TEXT "-"), reads standard input. --file reads a text file (UTF-8 or Latin-1; \
+            "-" is standard input); a Markdown file (.md) is read without its markup, headings and \
+            paragraphs becoming pauses. With --wait, a progress line shows on a terminal, and \
+            herald pause, resume or cancel from another shell act on the reading. Examples:
 
               herald speak "The build has finished."
-              herald speak --file chapter.txt --wait
+              herald speak --file chapter.md --wait
               xclip -o | herald speak --priority text
             """)
 
     @Argument(help: "The text to speak; several arguments are joined with spaces.")
     var text: [String] = []
 
-    @Option(name: .long, help: "Speak the contents of this file.")
+    @Option(name: .long, help: "Speak this text or Markdown file (- for standard input).")
     var file: String?
 
     @Option(name: .long, help: "important, message, text, notification or progress.")
@@ -48,15 +51,23 @@ struct SpeakCommand: AsyncParsableCommand {
     }
 
     private func speak() async throws(CLIError) {
-        let text = try input()
+        let (text, reading) = try message()
         guard text.contains(where: { !$0.isWhitespace }) else { throw CLIError("nothing to speak: the text is empty") }
         let client = try await DaemonClient.connect()
-        var options: [String: DBusValue] = ["client": .string(DaemonClient.clientName)]
+        var options: [String: DBusValue] = [:]
         if let voice { options["voice"] = .string(voice) }
-        if ssml { options["ssml"] = .bool(true) }
-        let outcome = wait ? try await client.outcomes() : nil
-        let reply = try await client.call("Speak", [.string(text), .string(priority.rawValue), .dictionary(options)])
-        guard let id = reply.first?.uint64 else { throw CLIError("the daemon gave an unexpected reply to Speak") }
+        if ssml || reading != nil { options["ssml"] = .bool(true) }
+        let progress = wait ? reading.flatMap { ReadingProgress.onTerminal(name: $0.name, document: $0.document) } : nil
+        defer { progress?.finish() }
+        var outcome: (@Sendable (UInt64) async -> DaemonClient.Outcome)?
+        if wait {
+            var handler: (@Sendable (DBusSignal) -> Void)?
+            if let progress {
+                handler = { signal in progress.update(member: signal.member, mark: signal.arguments.last?.string) }
+            }
+            outcome = try await client.outcomes(progress: handler)
+        }
+        let id = try await client.speak(text, priority: priority.rawValue, options: options)
         guard let outcome else { return }
         // Whichever comes first: the message's end, or Ctrl-C (which cancels it).
         let waited = await withTaskGroup(of: DaemonClient.Outcome??.self) { group in
@@ -80,11 +91,17 @@ struct SpeakCommand: AsyncParsableCommand {
         }
     }
 
+    /// What to send, and the prepared file when it came from `--file`.
+    private func message() throws(CLIError) -> (String, FileReading?) {
+        guard let file else { return (try input(), nil) }
+        guard text.isEmpty else { throw CLIError("give either TEXT or --file, not both") }
+        // A file of SSML goes as it is; any other is prepared for reading.
+        if ssml { return (try TextInput.read(file: file, limit: FileReading.maxBytes), nil) }
+        let reading = try FileReading(path: file)
+        return (reading.ssml, reading)
+    }
+
     private func input() throws(CLIError) -> String {
-        if let file {
-            guard text.isEmpty else { throw CLIError("give either TEXT or --file, not both") }
-            return try TextInput.read(file: file, limit: Self.maxBytes)
-        }
         if text.isEmpty || text == ["-"] {
             if isatty(0) == 1 {
                 throw CLIError("nothing to speak: give TEXT, --file FILE, or pipe text into herald speak")

@@ -1,0 +1,27 @@
+internal import Foundation
+
+/// A file prepared for `herald speak --file`: read, its Markdown or plain
+/// paragraphs turned into SSML with pauses and progress marks.
+struct FileReading {
+    /// The largest file read: several days of speech. Its SSML must still
+    /// fit the daemon's 16 MiB per message.
+    static let maxBytes = 8 << 20
+    static let maxMessageBytes = 16 << 20
+    static let markdownExtensions: Set<String> = ["md", "markdown", "mdown", "mkd", "mkdn", "mdwn", "mdtxt", "rmd"]
+
+    let name: String
+    let document: ReadingDocument
+    let ssml: String
+
+    init(path: String) throws(CLIError) {
+        let text = try TextInput.read(file: path, limit: Self.maxBytes)
+        name = path == "-" ? "standard input" : URL(fileURLWithPath: path).lastPathComponent
+        let isMarkdown = Self.markdownExtensions.contains(URL(fileURLWithPath: path).pathExtension.lowercased())
+        document = isMarkdown ? MarkdownText.document(text) : ReadingDocument.plainText(text)
+        guard document.spokenBlocks > 0 else { throw CLIError("\(path) has no text to read") }
+        ssml = document.ssml
+        guard ssml.utf8.count <= Self.maxMessageBytes else {
+            throw CLIError("\(path) is too long to read in one message (over 16 MiB once prepared); split it")
+        }
+    }
+}
