@@ -11,7 +11,7 @@ internal import Logging
 enum EngineFactory {
     /// The engines, and what to call once they are no longer used (the HTTP client's shutdown).
     static func engines(
-        for configuration: Configuration, logger: Logger
+        for configuration: Configuration, environment: [String: String]?, logger: Logger
     ) throws(EngineError) -> (engines: [any SpeechEngine], release: @Sendable () async -> Void) {
         let cloudEntries = configuration.engines.filter { !$0.isOffline }
         var connection: WorkersAIConnection?
@@ -20,7 +20,8 @@ enum EngineFactory {
             let cloudflare = configuration.cloudflare
             do throws(WorkersAICredentialsError) {
                 let credentials = try WorkersAICredentials.resolve(
-                    accountID: cloudflare.accountID, token: cloudflare.apiToken, tokenFile: cloudflare.apiTokenFile)
+                    accountID: cloudflare.accountID, token: cloudflare.apiToken, tokenFile: cloudflare.apiTokenFile,
+                    environment: environment)
                 let http = WorkersAIConnection.makeClient(stallTimeout: cloudflare.stallTimeout)
                 client = http
                 connection = WorkersAIConnection(credentials: credentials, baseURL: cloudflare.baseURL, client: http)

@@ -27,8 +27,9 @@ public struct SpeechStack: Sendable {
     /// it stays far below Deepgram's 2000 characters per `Speak`.
     static let chunkCharacters = 500
 
-    public init(configuration: Configuration, logger: Logger) async throws(EngineError) {
-        let (engines, release) = try EngineFactory.engines(for: configuration, logger: logger)
+    /// - Parameter environment: where `CLOUDFLARE_*` are read; nil: the process's.
+    public init(configuration: Configuration, logger: Logger, environment: [String: String]? = nil) async throws(EngineError) {
+        let (engines, release) = try EngineFactory.engines(for: configuration, environment: environment, logger: logger)
         releaseEngines = release
         engine = await EngineChain(engines: engines, cooldown: configuration.cloudflare.cooldown, logger: logger)
         sink = AlsaSink(device: configuration.audioDevice, logger: logger)

@@ -141,6 +141,56 @@ struct FallbackChainTests {
         }
     }
 
+    @Test(arguments: [
+        FakeWorkersAI.Fault.rateLimited(retryAfterSeconds: 5), .serverError, .stall, .closeMidBody, .truncatedMP3,
+        .wrongContentType, .envelopeWithoutErrors, .malformedJSON,
+    ])
+    func aPostFaultMovesTheMessageToTheOfflineVoice(fault: FakeWorkersAI.Fault) async throws {
+        try await Self.withFake { fake in
+            fake.inject(fault)
+            let model = fault == .malformedJSON ? "@cf/myshell-ai/melotts" : "@cf/deepgram/aura-1"
+            let outcome = try await speak(
+                fake: fake, engines: [Configuration.Engine(model: model, transport: "post"), Configuration.Engine(model: "espeak-ng")])
+            print("POST \(fault): \(outcome.seconds) s at \(outcome.rate) Hz, warnings: \(outcome.warnings)")
+            #expect(outcome.kinds == [.began, .ended])
+            #expect(outcome.rate == 22_050, "espeak-ng spoke")
+            #expect(outcome.seconds > 4 && outcome.seconds < 12)
+            #expect(outcome.warnings.count == 1, "\(outcome.warnings)")
+            #expect(outcome.warnings.first?.description.contains(model) == true)
+            expectPrivate(outcome, fake)
+        }
+    }
+
+    @Test func aRestingEngineIsTriedAgainAfterItsCooldown() async throws {
+        try await Self.withFake { fake in
+            fake.inject(.serverError, into: [.webSocket])
+            var configuration = Configuration()
+            configuration.audioDevice = try config.makeCapture().name
+            configuration.cloudflare.accountID = fake.accountID
+            configuration.cloudflare.apiToken = fake.token
+            configuration.cloudflare.baseURL = fake.baseURL
+            configuration.cloudflare.cooldown = .seconds(1)
+            configuration.engines = Self.chain
+            let (logger, _) = RecordingLogHandler.logger()
+            let stack = try await SpeechStack(configuration: configuration, logger: logger)
+            let events = SpeechEventLog(await stack.scheduler.events())
+            let (first, _) = await stack.scheduler.speak(.text("Said by the POST voice."), priority: .message, client: client, settings: VoiceSettings())
+            _ = await events.waitForEnd(of: first, timeout: .seconds(10))
+            let resting = stack.engine.status[0].state
+            fake.inject(nil)
+            try await Task.sleep(for: .milliseconds(1_600))  // the rest, and the socket's reconnect backoff after one failure
+            let (second, _) = await stack.scheduler.speak(.text("Streamed again."), priority: .message, client: client, settings: VoiceSettings())
+            let end = await events.waitForEnd(of: second, timeout: .seconds(10))
+            let ready = stack.engine.status[0].state
+            await stack.shutDown()
+            #expect(resting != .ready)
+            #expect(end?.event.kind == .ended)
+            #expect(fake.socketMessages.contains(#"{"text":"Streamed again.","type":"Speak"}"#))
+            #expect(!fake.socketMessages.contains { $0.contains("POST voice") })
+            #expect(ready != .disabled)
+        }
+    }
+
     @Test func aServiceNobodyAnswersFallsBackToTheOfflineVoice() async throws {
         try await Self.withFake { fake in
             await fake.stop()
