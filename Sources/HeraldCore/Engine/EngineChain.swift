@@ -173,8 +173,10 @@ public final class EngineChain: SpeechEngine {
         let state: Health.State
         switch error.code {
         case .configuration: state = .disabled
-        case .rejected: state = .ready
-        case .retryable, .unavailable, .failed: state = .coolingDown(until: .now + max(cooldown, error.retryAfter ?? .zero))
+        // A refusal may be about this text only, but an engine that refuses is not trusted with the
+        // next chunks either: they would each wait for the refusal and log it again.
+        case .rejected, .retryable, .unavailable, .failed:
+            state = .coolingDown(until: .now + max(cooldown, error.retryAfter ?? .zero))
         }
         // The next chunk is synthesised ahead and usually meets the same fault: say it once.
         let alreadyKnown = health.withLock { health in
