@@ -43,10 +43,13 @@ final class HeraldDaemonProcess: @unchecked Sendable {
 
     /// Starts a bus and `heraldd` on it, playing into a fresh capture PCM
     /// (`paced`: through the private PulseAudio, so the suite needs `.privatePulseAudio`).
-    static func start(name: String, paced: Bool = false, timeout: Duration = .seconds(20)) async throws -> HeraldDaemonProcess {
+    /// `config` is appended to the file after its `[audio]` table.
+    static func start(
+        name: String, paced: Bool = false, config: String = "", timeout: Duration = .seconds(20)
+    ) async throws -> HeraldDaemonProcess {
         let capture = try ALSATestConfig.shared.makeCapture(paced: paced)
         let folder = try RunFolder(name: name)
-        let configPath = try folder.write("config.toml", "[audio]\ndevice = \"\(capture.name)\"\n")
+        let configPath = try folder.write("config.toml", "[audio]\ndevice = \"\(capture.name)\"\n" + config)
         let bus = try await PrivateBus.launch()
         let watcher = try await DBusConnection.connect(address: bus.address)
         defer { Task { await watcher.close() } }
