@@ -12,7 +12,7 @@ enum EngineFactory {
     /// The engines, and what to call once they are no longer used (the HTTP client's shutdown).
     static func engines(
         for configuration: Configuration, environment: [String: String]?, logger: Logger
-    ) throws(EngineError) -> (engines: [any SpeechEngine], release: @Sendable () async -> Void) {
+    ) throws(EngineError) -> (engines: [any SpeechEngine], languages: [String?], release: @Sendable () async -> Void) {
         let cloudEntries = configuration.engines.filter { !$0.isOffline }
         var connection: WorkersAIConnection?
         var client: HTTPClient?
@@ -32,19 +32,22 @@ enum EngineFactory {
             }
         }
         var engines: [any SpeechEngine] = []
+        var languages: [String?] = []
         for entry in configuration.engines {
             if entry.isOffline {
                 engines.append(try EspeakEngine(logger: logger))
+                languages.append(entry.language)
                 continue
             }
             guard let connection, let model = WorkersAIModel.named(entry.model) else { continue }
             do throws(EngineError) {
                 engines.append(try cloudEngine(entry, model: model, connection: connection, configuration: configuration, logger: logger))
+                languages.append(entry.language)
             } catch {
                 logger.warning("engine left out: \(error)")
             }
         }
-        return (engines, { [client] in try? await client?.shutdown() })
+        return (engines, languages, { [client] in try? await client?.shutdown() })
     }
 
     /// The format an engine's audio usually comes in (MP3 answers may differ;

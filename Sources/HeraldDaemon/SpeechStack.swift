@@ -29,9 +29,19 @@ public struct SpeechStack: Sendable {
 
     /// - Parameter environment: where `CLOUDFLARE_*` are read; nil: the process's.
     public init(configuration: Configuration, logger: Logger, environment: [String: String]? = nil) async throws(EngineError) {
-        let (engines, release) = try EngineFactory.engines(for: configuration, environment: environment, logger: logger)
+        let (engines, languages, release) = try EngineFactory.engines(
+            for: configuration, environment: environment, logger: logger)
         releaseEngines = release
-        engine = await EngineChain(engines: engines, cooldown: configuration.cloudflare.cooldown, logger: logger)
+        var known: Set<String> = []
+        for engine in engines { known.formUnion(await engine.voices().map(\.id)) }
+        let defaultVoices = configuration.defaultVoices.filter { language, voice in
+            guard !known.contains(voice) else { return true }
+            logger.warning("[voices] \(language) names a voice no configured engine has; ignored", metadata: ["herald.voice": "\(voice)"])
+            return false
+        }
+        engine = await EngineChain(
+            engines: engines, languages: languages, defaultVoices: defaultVoices, cooldown: configuration.cloudflare.cooldown,
+            logger: logger)
         sink = AlsaSink(device: configuration.audioDevice, logger: logger)
         let player = Player(
             engine: engine, sink: sink, preparer: TextPreparer(maxChunkCharacters: Self.chunkCharacters), logger: logger)

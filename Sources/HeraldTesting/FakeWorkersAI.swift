@@ -68,7 +68,7 @@ public final class FakeWorkersAI: Sendable {
         var firstByteDelay: Duration = .zero
         var frameInterval: Duration = .zero
         var requests: [FakeWorkersAIRequest] = []
-        var socketMessages: [String] = []
+        var socketMessages: [(model: String, text: String)] = []
         /// Answers to refused upgrades, by channel, until the connection asks for them.
         var refusals: [ObjectIdentifier: Answer] = [:]
         var connections: [any Channel] = []
@@ -172,7 +172,12 @@ public final class FakeWorkersAI: Sendable {
     public var requests: [FakeWorkersAIRequest] { state.withLock { $0.requests } }
 
     /// Every text message received over WebSockets, oldest first, as sent.
-    public var socketMessages: [String] { state.withLock { $0.socketMessages } }
+    public var socketMessages: [String] { state.withLock { $0.socketMessages.map(\.text) } }
+
+    /// The text messages received over `model`'s WebSockets, oldest first.
+    public func socketMessages(for model: String) -> [String] {
+        state.withLock { $0.socketMessages.filter { $0.model == model }.map(\.text) }
+    }
 
     /// Closes the listener and every open connection.
     public func stop() async {

@@ -118,9 +118,9 @@ extension FakeWorkersAI {
         channel.closeFuture.whenComplete { _ in fake.state.withLock { $0.connections.removeAll { $0 === channel } } }
     }
 
-    func recordSocketMessage(_ text: String) {
+    func recordSocketMessage(_ text: String, model: String) {
         state.withLock { state in
-            state.socketMessages.append(text)
+            state.socketMessages.append((model, text))
             if state.socketMessages.count > Self.maxRecordedRequests * 4 { state.socketMessages.removeFirst() }
         }
     }
@@ -179,7 +179,7 @@ private final class FakeSocketHandler: ChannelInboundHandler {
         case .text:
             var data = frame.unmaskedData
             let text = data.readString(length: data.readableBytes) ?? ""
-            fake.recordSocketMessage(text)
+            fake.recordSocketMessage(text, model: model)
             received(text)
         case .binary:
             close(code: .unacceptableData, "binary messages are not accepted")

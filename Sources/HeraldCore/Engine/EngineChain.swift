@@ -14,10 +14,12 @@ internal import Synchronization
 /// offline voice, is never skipped. Each failure is one log line naming the
 /// engines and the reason, never the text.
 public final class EngineChain: SpeechEngine {
-    /// An engine and the voices it offered when the chain was made.
+    /// An engine, the voices it offered when the chain was made, and the
+    /// languages it is chosen for (primary subtags).
     private struct Member: Sendable {
         let engine: any SpeechEngine
         let voices: Set<String>
+        let languages: Set<String>
     }
 
     /// What the chain knows of one engine's health.
@@ -42,15 +44,31 @@ public final class EngineChain: SpeechEngine {
     private let paces: Mutex<[Double?]>
     private let cooldown: Duration
     private let logger: Logger
+    private let defaultVoices: [String: String]
+    /// Languages already reported as spoken by no engine, so each is said once.
+    private let unservedLanguages = Mutex<Set<String>>([])
 
     /// - Parameters:
     ///   - engines: in fallback order; the last should be the offline voice.
+    ///   - languages: per engine, the language it is configured for (BCP 47);
+    ///     nil: the languages of its voices.
+    ///   - defaultVoices: the voice to use for a language (primary subtag) when a
+    ///     message names a language but no voice.
     ///   - cooldown: how long a failing engine rests when the service gave no `retry-after`.
-    public init(engines: [any SpeechEngine], cooldown: Duration = .seconds(30), logger: Logger) async {
+    public init(
+        engines: [any SpeechEngine], languages: [String?] = [], defaultVoices: [String: String] = [:],
+        cooldown: Duration = .seconds(30), logger: Logger
+    ) async {
         precondition(!engines.isEmpty, "an engine chain needs at least the offline voice")
         var members: [Member] = []
-        for engine in engines { members.append(Member(engine: engine, voices: Set(await engine.voices().map(\.id)))) }
+        for (index, engine) in engines.enumerated() {
+            let voices = await engine.voices()
+            let configured = index < languages.count ? languages[index] : nil
+            let spoken = configured.map { [Voice.primaryLanguage($0)] } ?? voices.map { Voice.primaryLanguage($0.language) }
+            members.append(Member(engine: engine, voices: Set(voices.map(\.id)), languages: Set(spoken.filter { !$0.isEmpty })))
+        }
         self.members = members
+        self.defaultVoices = Dictionary(defaultVoices.map { (Voice.primaryLanguage($0.key), $0.value) }) { first, _ in first }
         self.health = Mutex(engines.map { Health(engine: $0.name) })
         self.paces = Mutex(Array(repeating: nil, count: engines.count))
         self.cooldown = cooldown
@@ -107,7 +125,11 @@ public final class EngineChain: SpeechEngine {
     ) async throws(EngineError) {
         var remaining = chunk
         var failure: EngineError?
-        let order = self.order(for: settings.voice)
+        var settings = settings
+        if let language = chunk.language { settings.language = language }
+        let primary = settings.language.map(Voice.primaryLanguage) ?? ""
+        if settings.voice == nil, let voice = defaultVoices[primary] { settings.voice = voice }
+        let order = self.order(for: settings.voice, language: primary)
         for (position, index) in order.enumerated() {
             let isLast = position == order.count - 1
             guard isLast || Self.usable(health.withLock { $0[index] }, at: .now) else { continue }
@@ -151,12 +173,24 @@ public final class EngineChain: SpeechEngine {
         paces.withLock { paces in paces[index] = paces[index].map { ($0 + pace) / 2 } ?? pace }
     }
 
-    /// Members in the order to try: the one owning the chosen voice first.
-    private func order(for voice: String?) -> [Int] {
-        guard let voice, let owner = members.firstIndex(where: { $0.voices.contains(voice) }) else {
+    /// Members in the order to try: the one owning the chosen voice first;
+    /// else, for a language, the engines that speak it and then the offline
+    /// voice; else (or when none speaks it, said once) the configured order.
+    private func order(for voice: String?, language: String) -> [Int] {
+        if let voice, let owner = members.firstIndex(where: { $0.voices.contains(voice) }) {
+            return [owner] + members.indices.filter { $0 != owner }
+        }
+        guard !language.isEmpty else { return Array(members.indices) }
+        let speaking = members.indices.filter { members[$0].languages.contains(language) }
+        guard !speaking.isEmpty else {
+            if unservedLanguages.withLock({ $0.insert(language).inserted }) {
+                logger.notice(
+                    "no engine speaks this language; using the default voice", metadata: ["herald.language": "\(language)"])
+            }
             return Array(members.indices)
         }
-        return [owner] + members.indices.filter { $0 != owner }
+        let last = members.count - 1
+        return speaking.last == last ? speaking : speaking + [last]
     }
 
     private static func usable(_ health: Health, at now: ContinuousClock.Instant) -> Bool {

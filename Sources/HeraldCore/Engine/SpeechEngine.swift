@@ -14,6 +14,13 @@ public struct Voice: Sendable, Hashable {
         self.language = language
         self.engine = engine
     }
+
+    /// The primary language subtag (`en` of `en-US`, `pt` of `pt_BR`), lowercased;
+    /// empty for the C locale's "C" and "POSIX", which name no language.
+    public static func primaryLanguage(_ tag: String) -> String {
+        let primary = String(tag.lowercased().split(whereSeparator: { $0 == "-" || $0 == "_" || $0 == "." }).first ?? "")
+        return primary == "c" || primary == "posix" ? "" : primary
+    }
 }
 
 /// What an engine produces for a chunk, in playback order.

@@ -33,12 +33,26 @@ public enum SSMLParser {
     /// As `parse`, also telling whether the plain-text fallback was used, so a
     /// front end can log that a client sends broken markup.
     public static func parseReportingFallback(_ ssml: String) -> (segments: [SpeechSegment], usedFallback: Bool) {
+        let (runs, usedFallback) = parseRuns(ssml)
+        return (runs.flatMap(\.segments), usedFallback)
+    }
+
+    /// A stretch of the document in one language (`xml:lang` of the innermost
+    /// element that sets it; nil where none does).
+    public struct LanguageRun: Sendable, Equatable {
+        public var language: String?
+        public var segments: [SpeechSegment]
+    }
+
+    /// The document cut where `xml:lang` changes, so each part can go to an
+    /// engine that speaks its language.
+    public static func parseRuns(_ ssml: String) -> (runs: [LanguageRun], usedFallback: Bool) {
         let scalars = Array(ssml.unicodeScalars)
         var tokenizer = MarkupTokenizer(scalars: scalars)
-        if let tokens = try? tokenizer.tokens(), let segments = interpret(tokens) {
-            return (segments, false)
+        if let tokens = try? tokenizer.tokens(), let runs = interpret(tokens) {
+            return (runs, false)
         }
-        return (plainTextFallback(scalars), true)
+        return ([LanguageRun(language: nil, segments: plainTextFallback(scalars))], true)
     }
 
     // MARK: Interpretation
@@ -47,13 +61,26 @@ public enum SSMLParser {
         var name: String
         var localName: String
         var silencesContent: Bool
+        /// The language in force inside this element.
+        var language: String?
     }
 
     /// Nil when the element structure is broken.
-    private static func interpret(_ tokens: [MarkupToken]) -> [SpeechSegment]? {
+    private static func interpret(_ tokens: [MarkupToken]) -> [LanguageRun]? {
         var builder = SegmentBuilder()
         var open: [OpenElement] = []
         var silenced = 0
+        var runs: [LanguageRun] = []
+        var language: String?
+
+        /// Ends the current run when the language changes, so no chunk mixes two.
+        func switchLanguage(to next: String?) {
+            guard next != language else { return }
+            let segments = builder.finish()
+            if !segments.isEmpty { runs.append(LanguageRun(language: language, segments: segments)) }
+            builder = SegmentBuilder()
+            language = next
+        }
 
         for token in tokens {
             switch token {
@@ -63,6 +90,9 @@ public enum SSMLParser {
             case .start(let name, let attributes, let selfClosing):
                 let local = localName(name)
                 var silencesContent = false
+                let elementLanguage = attributes["xml:lang"].map { String($0.filter { !$0.isWhitespace }) }
+                    .flatMap { $0.isEmpty ? nil : $0 } ?? language
+                if !selfClosing { switchLanguage(to: elementLanguage) }
                 switch local {
                 case "mark":
                     if let markName = attributes["name"], !markName.isEmpty { builder.appendMark(markName) }
@@ -89,7 +119,8 @@ public enum SSMLParser {
                 if selfClosing {
                     closeEdges(local, into: &builder)
                 } else {
-                    open.append(OpenElement(name: name, localName: local, silencesContent: silencesContent))
+                    open.append(
+                        OpenElement(name: name, localName: local, silencesContent: silencesContent, language: elementLanguage))
                     if silencesContent { silenced += 1 }
                 }
 
@@ -99,9 +130,12 @@ public enum SSMLParser {
                 }
                 if element.silencesContent { silenced -= 1 }
                 closeEdges(element.localName, into: &builder)
+                switchLanguage(to: open.last?.language)
             }
         }
-        return builder.finish()
+        let segments = builder.finish()
+        if !segments.isEmpty || runs.isEmpty { runs.append(LanguageRun(language: language, segments: segments)) }
+        return runs
     }
 
     private static func closeEdges(_ localName: String, into builder: inout SegmentBuilder) {

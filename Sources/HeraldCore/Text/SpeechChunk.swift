@@ -12,8 +12,14 @@ public enum SpeechSegment: Sendable, Equatable {
 /// engine's character limit, so the first audio comes after the first sentence.
 public struct SpeechChunk: Sendable, Equatable {
     public var segments: [SpeechSegment]
+    /// The language of this part of the text (SSML `xml:lang`), when it says;
+    /// it goes before the message's own language in choosing an engine.
+    public var language: String?
 
-    public init(_ segments: [SpeechSegment]) { self.segments = segments }
+    public init(_ segments: [SpeechSegment], language: String? = nil) {
+        self.segments = segments
+        self.language = language
+    }
 
     /// The words alone, as a cloud engine receives them.
     public var plainText: String {
@@ -69,7 +75,7 @@ extension SpeechChunk {
                 if offset >= cut { kept.append(segment) }
             }
         }
-        return SpeechChunk(kept)
+        return SpeechChunk(kept, language: language)
     }
 
     /// True when nothing is left to speak or report.

@@ -19,8 +19,17 @@ public struct TextPreparer: Sendable {
         self.maxChunkCharacters = maxChunkCharacters
     }
 
+    /// Each chunk within one language: SSML parts in another `xml:lang` are chunked on their own.
     public func chunks(for content: UtteranceContent, settings: VoiceSettings) -> [SpeechChunk] {
-        SentenceChunker(maxCharacters: maxChunkCharacters).chunks(segments(for: content, settings: settings))
+        let chunker = SentenceChunker(maxCharacters: maxChunkCharacters)
+        guard case .ssml(let ssml) = content else { return chunker.chunks(segments(for: content, settings: settings)) }
+        return SSMLParser.parseRuns(ssml).runs.flatMap { run in
+            chunker.chunks(prepared(run.segments, settings: settings)).map { chunk in
+                var chunk = chunk
+                chunk.language = run.language
+                return chunk
+            }
+        }
     }
 
     func segments(for content: UtteranceContent, settings: VoiceSettings) -> [SpeechSegment] {
@@ -32,10 +41,7 @@ public struct TextPreparer: Sendable {
             }
             return [.text(PunctuationReader(mode: settings.punctuation).read(text))]
         case .ssml(let ssml):
-            let segments = SSMLParser.parse(ssml)
-            return settings.spelling
-                ? spelled(segments, capitals: settings.capitalLetters)
-                : PunctuationReader(mode: settings.punctuation).read(segments)
+            return prepared(SSMLParser.parse(ssml), settings: settings)
         case .character(let character):
             return [.text(Speller.characterName(character, capitals: settings.capitalLetters))]
         case .key(let key):
@@ -43,6 +49,12 @@ public struct TextPreparer: Sendable {
         case .soundIcon(let name):
             return [.text(String(name.map { $0 == "_" || $0 == "-" ? " " : $0 }))]
         }
+    }
+
+    private func prepared(_ segments: [SpeechSegment], settings: VoiceSettings) -> [SpeechSegment] {
+        settings.spelling
+            ? spelled(segments, capitals: settings.capitalLetters)
+            : PunctuationReader(mode: settings.punctuation).read(segments)
     }
 
     /// Spells each text segment, keeping the ", " between letters when a mark

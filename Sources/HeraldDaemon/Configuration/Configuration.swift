@@ -52,6 +52,9 @@ public struct Configuration: Sendable, Equatable {
     /// Never empty: espeak-ng is appended when the file does not list it, so
     /// the chain always ends in a voice that works offline.
     public var engines: [Engine] = [Engine(model: offlineModel)]
+    /// The voice to speak a language with when a message names the language
+    /// but no voice (`[voices]`, language tag → voice id).
+    public var defaultVoices: [String: String] = [:]
     public var audioDevice = "default"
     /// nil: `$XDG_RUNTIME_DIR/herald/ssip.sock`.
     public var ssipSocket: String?

@@ -60,7 +60,7 @@ private struct TableReader {
 
     mutating func configuration(from table: TOMLTable) throws(ConfigurationError) -> Configuration {
         var config = Configuration()
-        try only(["cloudflare", "engine", "audio", "ssip"], in: table, section: nil)
+        try only(["cloudflare", "engine", "voices", "audio", "ssip"], in: table, section: nil)
 
         if let cloudflare = table["cloudflare"] {
             let section = try self.table(cloudflare, key: "cloudflare", section: nil)
@@ -119,6 +119,16 @@ private struct TableReader {
             }
             if !entries.contains(where: \.isOffline) { entries.append(Configuration.Engine(model: Configuration.offlineModel)) }
             config.engines = entries
+        }
+
+        if let voices = table["voices"] {
+            let section = try self.table(voices, key: "voices", section: nil)
+            for key in section.keys {
+                guard let voice = try string(section, key, section: "voices"), !voice.isEmpty,
+                    key.allSatisfy({ $0.isLetter || $0 == "-" || $0 == "_" })
+                else { throw error(key, section: "voices", "must map a language tag to a voice id, e.g. es = \"@cf/deepgram/aura-2-es:javier\"") }
+                config.defaultVoices[key] = voice
+            }
         }
 
         if let audio = table["audio"] {

@@ -1,0 +1,130 @@
+import Foundation
+import HeraldCore
+import HeraldDaemon
+import HeraldTesting
+import Logging
+import Testing
+
+/// A message's language picks the first engine that speaks it: Spanish to
+/// aura-2-es (or MeloTTS set to `es`), English to aura-2-en, in one queue;
+/// SSML `xml:lang` switches engines mid-document; a language no engine
+/// speaks goes to the default voice with one log line.
+@Suite(.serialized)
+struct LanguageRoutingTests {
+    let config = ALSATestConfig.shared
+    static let english = "@cf/deepgram/aura-2-en"
+    static let spanish = "@cf/deepgram/aura-2-es"
+
+    func withStack(
+        _ fake: FakeWorkersAI, engines: [Configuration.Engine], voices: [String: String] = [:],
+        _ body: (SpeechStack, SpeechEventLog, RecordingLogHandler.Store) async throws -> Void
+    ) async throws -> ALSATestConfig.CapturePCM {
+        let capture = try config.makeCapture()
+        var configuration = Configuration()
+        configuration.audioDevice = capture.name
+        configuration.cloudflare.accountID = fake.accountID
+        configuration.cloudflare.apiToken = fake.token
+        configuration.cloudflare.baseURL = fake.baseURL
+        configuration.engines = engines
+        configuration.defaultVoices = voices
+        let (logger, logs) = RecordingLogHandler.logger()
+        let stack = try await SpeechStack(configuration: configuration, logger: logger)
+        let events = SpeechEventLog(await stack.scheduler.events())
+        do {
+            try await body(stack, events, logs)
+        } catch {
+            await stack.shutDown()
+            throw error
+        }
+        await stack.shutDown()
+        return capture
+    }
+
+    func say(_ stack: SpeechStack, _ events: SpeechEventLog, _ content: UtteranceContent, language: String?) async -> SpeechEventKind? {
+        var settings = VoiceSettings()
+        settings.language = language
+        let (id, _) = await stack.scheduler.speak(content, priority: .text, client: ClientID("t"), settings: settings)
+        return await events.waitForEnd(of: id, timeout: .seconds(20))?.event.kind
+    }
+
+    static func speak(_ text: String) -> String { #"{"text":"\#(text)","type":"Speak"}"# }
+
+    @Test func eachLanguageGoesToTheEngineThatSpeaksIt() async throws {
+        try await FallbackChainTests.withFake { fake in
+            _ = try await withStack(
+                fake,
+                engines: [
+                    .init(model: Self.english), .init(model: Self.spanish), .init(model: "espeak-ng"),
+                ]
+            ) { stack, events, _ in
+                #expect(await say(stack, events, .text("Buenos días a todos."), language: "es") == .ended)
+                #expect(await say(stack, events, .text("Good morning everyone."), language: "en-GB") == .ended)
+                #expect(await say(stack, events, .text("Hasta luego."), language: "es_MX") == .ended)
+            }
+            #expect(fake.socketMessages(for: Self.spanish).filter { $0.contains("Speak") } == [Self.speak("Buenos días a todos."), Self.speak("Hasta luego.")])
+            #expect(fake.socketMessages(for: Self.english).filter { $0.contains("Speak") } == [Self.speak("Good morning everyone.")])
+        }
+    }
+
+    @Test func xmlLangSwitchesEnginesMidDocument() async throws {
+        try await FallbackChainTests.withFake { fake in
+            _ = try await withStack(fake, engines: [.init(model: Self.english), .init(model: Self.spanish), .init(model: "espeak-ng")]) {
+                stack, events, _ in
+                let ssml = #"<speak xml:lang="en">Hello there. <s xml:lang="es">Hola amigos.</s> Goodbye now.</speak>"#
+                #expect(await say(stack, events, .ssml(ssml), language: nil) == .ended)
+            }
+            let english = fake.socketMessages(for: Self.english).filter { $0.contains("Speak") }
+            let spanish = fake.socketMessages(for: Self.spanish).filter { $0.contains("Speak") }
+            #expect(spanish == [Self.speak("Hola amigos.")], "\(spanish)")
+            #expect(english.count == 2 && english.first?.contains("Hello there.") == true && english.last?.contains("Goodbye now.") == true, "\(english)")
+        }
+    }
+
+    @Test func meloTTSConfiguredForSpanishSpeaksSpanish() async throws {
+        try await FallbackChainTests.withFake { fake in
+            _ = try await withStack(
+                fake, engines: [.init(model: Self.english), .init(model: "@cf/myshell-ai/melotts", language: "es"), .init(model: "espeak-ng")]
+            ) { stack, events, _ in
+                #expect(await say(stack, events, .text("Buenas noches."), language: "es") == .ended)
+            }
+            let melo = try #require(fake.requests.first { $0.method == "POST" })
+            #expect(melo.path.hasSuffix("/@cf/myshell-ai/melotts"))
+            #expect(melo.json?["lang"] == .string("es") && melo.json?["prompt"] == .string("Buenas noches."))
+        }
+    }
+
+    @Test func espeakSpeaksALanguageNoCloudEngineHas() async throws {
+        try await FallbackChainTests.withFake { fake in
+            let capture = try await withStack(fake, engines: [.init(model: Self.english), .init(model: "espeak-ng")]) { stack, events, logs in
+                #expect(await say(stack, events, .text("Guten Morgen."), language: "de") == .ended)
+                #expect(logs.all.filter { $0.level >= .notice }.isEmpty, "espeak-ng speaks German: \(logs.all)")
+            }
+            #expect(try capture.wav().sampleRate == 22_050)
+            #expect(fake.socketMessages.filter { $0.contains("Speak") }.isEmpty)
+        }
+    }
+
+    @Test func anUnknownLanguageFallsBackWithOneLine() async throws {
+        try await FallbackChainTests.withFake { fake in
+            _ = try await withStack(fake, engines: [.init(model: Self.english), .init(model: "espeak-ng")]) { stack, events, logs in
+                #expect(await say(stack, events, .text("Blorp zing."), language: "x-klingon") == .ended)
+                #expect(await say(stack, events, .text("Zing blorp."), language: "x-klingon") == .ended)
+                let lines = logs.all.filter { $0.level >= .notice }
+                #expect(lines.count == 1 && lines.first?.metadata["herald.language"] == "x", "\(lines)")
+            }
+            #expect(fake.socketMessages(for: Self.english).filter { $0.contains("Speak") }.count == 2, "the default voice")
+        }
+    }
+
+    @Test func aDefaultVoicePerLanguageIsUsed() async throws {
+        try await FallbackChainTests.withFake { fake in
+            _ = try await withStack(
+                fake, engines: [.init(model: Self.english), .init(model: Self.spanish), .init(model: "espeak-ng")],
+                voices: ["es": "\(Self.spanish):javier"]
+            ) { stack, events, _ in
+                #expect(await say(stack, events, .text("Hola."), language: "es") == .ended)
+            }
+            #expect(fake.requests.contains { $0.path.contains("aura-2-es?speaker=javier&") }, "\(fake.requests.map(\.path))")
+        }
+    }
+}
