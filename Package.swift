@@ -142,7 +142,7 @@ let package = Package(
         .testTarget(name: "HeraldEspeakTests", dependencies: ["HeraldEspeak", "HeraldTesting"], swiftSettings: strictSettings),
         .testTarget(
             name: "HeraldSSIPTests",
-            dependencies: ["HeraldSSIP", "HeraldDaemon", "HeraldTesting"],
+            dependencies: ["HeraldSSIP", "HeraldDaemon", "HeraldTesting", "HeraldWorkersAI"],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -212,7 +212,7 @@ final class SSIPConnection {
             // a voice of the same language (en-us for `en`) stays.
             settings.voice.language = language
             if let id = settings.voice.voice, let voice = server.catalog.voice(id: id),
-                VoiceCatalog.primary(voice.language) != VoiceCatalog.primary(language)
+                Voice.primaryLanguage(voice.language) != Voice.primaryLanguage(language)
             {
                 settings.voice.voice = nil
             }

@@ -42,13 +42,30 @@ struct VoiceCatalog: Sendable {
     /// The engine voice for an SSIP symbolic voice type, or nil for the
     /// language's default voice.
     ///
-    /// espeak-ng (today's only engine) lists one voice per language, with no
-    /// gender, so every type keeps the language's default, as Speech
-    /// Dispatcher's espeak-ng module does for types it has no variant for.
-    /// The type is still recorded for `GET VOICE_TYPE`. Engines with named
-    /// speakers (cloud voices) can map types here once they are listed.
+    /// The first engine (in fallback order) with gendered voices in the
+    /// language gives the speaker: `MALE1`…`MALE3` its first three male
+    /// speakers, `FEMALE1`…`FEMALE3` its female ones (the last when it has
+    /// fewer), and the child types the first of their gender, since no engine
+    /// has child voices. espeak-ng lists its voices without gender, so with it
+    /// alone every type keeps the language's default, as Speech Dispatcher's
+    /// espeak-ng module does for types it has no variant for; the type is still
+    /// recorded for `GET VOICE_TYPE`.
     func voiceID(for type: VoiceType, language: String?) -> String? {
-        nil
+        let gender: Voice.Gender
+        let rank: Int
+        switch type {
+        case .male1, .childMale: (gender, rank) = (.male, 0)
+        case .male2: (gender, rank) = (.male, 1)
+        case .male3: (gender, rank) = (.male, 2)
+        case .female1, .childFemale: (gender, rank) = (.female, 0)
+        case .female2: (gender, rank) = (.female, 1)
+        case .female3: (gender, rank) = (.female, 2)
+        }
+        let primary = Voice.primaryLanguage(language ?? "")
+        let candidates = voices.filter { $0.gender != nil && (primary.isEmpty || Voice.primaryLanguage($0.language) == primary) }
+        guard let engine = candidates.first?.engine else { return nil }
+        let matching = candidates.filter { $0.engine == engine && $0.gender == gender }
+        return matching.isEmpty ? nil : matching[min(rank, matching.count - 1)].id
     }
 
     /// True when `tag` is `range` or a subtag of it (`en-us` within `en`), ignoring case and `_`.
@@ -58,8 +75,4 @@ struct VoiceCatalog: Sendable {
         return tag == range || tag.hasPrefix(range + "-")
     }
 
-    /// The primary language subtag (`en` of `en-US`).
-    static func primary(_ tag: String) -> String {
-        String(tag.lowercased().split(whereSeparator: { $0 == "-" || $0 == "_" }).first ?? "")
-    }
 }

@@ -1,3 +1,5 @@
+public import HeraldCore
+
 /// One Workers AI text-to-speech model, as `reference/workers-ai.md` lists it:
 /// which transports it offers and which speakers it knows.
 ///
@@ -8,10 +10,13 @@ public struct WorkersAIModel: Sendable, Hashable, CustomStringConvertible {
     public struct Speaker: Sendable, Hashable {
         public let name: String
         public let language: String
+        /// As Deepgram's voice gallery presents the speaker; nil when it does not.
+        public let gender: Voice.Gender?
 
-        public init(name: String, language: String) {
+        public init(name: String, language: String, gender: Voice.Gender? = nil) {
             self.name = name
             self.language = language
+            self.gender = gender
         }
     }
 
@@ -50,8 +55,12 @@ public struct WorkersAIModel: Sendable, Hashable, CustomStringConvertible {
     /// The speaker called `name`, if the model documents it.
     public func speaker(named name: String) -> Speaker? { speakers.first { $0.name == name } }
 
-    private static func speakers(_ language: String, _ names: String) -> [Speaker] {
-        names.split(separator: " ").map { Speaker(name: String($0), language: language) }
+    /// `names` in the reference's order, each with its gender from `female`.
+    private static func speakers(_ language: String, _ names: String, female: String) -> [Speaker] {
+        let women = Set(female.split(separator: " "))
+        return names.split(separator: " ").map {
+            Speaker(name: String($0), language: language, gender: women.contains($0) ? .female : .male)
+        }
     }
 
     public static let aura = WorkersAIModel(
@@ -59,7 +68,9 @@ public struct WorkersAIModel: Sendable, Hashable, CustomStringConvertible {
         defaultSpeaker: nil)
     public static let aura1 = WorkersAIModel(
         name: "@cf/deepgram/aura-1", family: .aura, supportsPost: true, supportsWebSocket: true,
-        speakers: speakers("en", "angus asteria arcas orion orpheus athena luna zeus perseus helios hera stella"),
+        speakers: speakers(
+            "en", "angus asteria arcas orion orpheus athena luna zeus perseus helios hera stella",
+            female: "asteria athena luna hera stella"),
         defaultSpeaker: "angus")
     public static let aura1Internal = WorkersAIModel(
         name: "@cf/deepgram/aura-1-internal", family: .aura, supportsPost: false, supportsWebSocket: true,
@@ -73,11 +84,15 @@ public struct WorkersAIModel: Sendable, Hashable, CustomStringConvertible {
             "en",
             "amalthea andromeda apollo arcas aries asteria athena atlas aurora callista cora cordelia delia draco "
                 + "electra harmonia helena hera hermes hyperion iris janus juno jupiter luna mars minerva neptune "
-                + "odysseus ophelia orion orpheus pandora phoebe pluto saturn thalia theia vesta zeus"),
+                + "odysseus ophelia orion orpheus pandora phoebe pluto saturn thalia theia vesta zeus",
+            female: "amalthea andromeda asteria athena aurora callista cora cordelia delia electra harmonia helena hera iris "
+                + "janus juno luna minerva ophelia pandora phoebe thalia theia vesta"),
         defaultSpeaker: "luna")
     public static let aura2Spanish = WorkersAIModel(
         name: "@cf/deepgram/aura-2-es", family: .aura, supportsPost: true, supportsWebSocket: true,
-        speakers: speakers("es", "sirio nestor carina celeste alvaro diana aquila selena estrella javier"),
+        speakers: speakers(
+            "es", "sirio nestor carina celeste alvaro diana aquila selena estrella javier",
+            female: "carina celeste diana selena estrella"),
         defaultSpeaker: "aquila")
     /// MeloTTS has no named speakers: its `lang` picks the voice, so each language is a speaker.
     public static let meloTTS = WorkersAIModel(

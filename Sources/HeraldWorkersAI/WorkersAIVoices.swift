@@ -4,7 +4,7 @@ extension WorkersAIModel {
     /// The model's speakers as Herald voices: id `model:speaker`, so a voice id
     /// names one engine and one speaker.
     public var voices: [Voice] {
-        speakers.map { Voice(id: voiceID(for: $0.name), name: $0.name, language: $0.language, engine: name) }
+        speakers.map { Voice(id: voiceID(for: $0.name), name: $0.name, language: $0.language, engine: name, gender: $0.gender) }
     }
 
     public func voiceID(for speaker: String) -> String { "\(name):\(speaker)" }

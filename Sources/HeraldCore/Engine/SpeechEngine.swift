@@ -7,12 +7,21 @@ public struct Voice: Sendable, Hashable {
     public let language: String
     /// The engine's model name (`espeak-ng`, `@cf/deepgram/aura-2-en`).
     public let engine: String
+    /// How the voice sounds, when known: SSIP's symbolic voices (`MALE1`,
+    /// `FEMALE2`…) pick speakers by it.
+    public let gender: Gender?
 
-    public init(id: String, name: String, language: String, engine: String) {
+    public enum Gender: String, Sendable, Hashable {
+        case male
+        case female
+    }
+
+    public init(id: String, name: String, language: String, engine: String, gender: Gender? = nil) {
         self.id = id
         self.name = name
         self.language = language
         self.engine = engine
+        self.gender = gender
     }
 
     /// The primary language subtag (`en` of `en-US`, `pt` of `pt_BR`), lowercased;
