@@ -29,11 +29,11 @@ struct DaemonClient {
         return client
     }
 
-    func call(_ method: String, _ arguments: [DBusValue] = []) async throws(CLIError) -> [DBusValue] {
+    func call(_ method: String, _ arguments: [DBusValue] = [], timeout: Duration = .seconds(10)) async throws(CLIError) -> [DBusValue] {
         do {
             return try await connection.call(
                 destination: Self.busName, path: Self.objectPath, interface: Self.interface, method: method,
-                arguments: arguments, timeout: .seconds(10))
+                arguments: arguments, timeout: timeout)
         } catch {
             throw CLIError(error.message)
         }

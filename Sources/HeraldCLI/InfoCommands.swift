@@ -4,26 +4,71 @@ internal import HeraldDBus
 
 /// `herald voices`: every voice of the configured engines.
 struct VoicesCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "voices", abstract: "List the voices Herald can speak with.")
+    static let configuration = CommandConfiguration(
+        commandName: "voices", abstract: "List the voices Herald can speak with.",
+        discussion: "Local voices (espeak-ng) work offline; cloud voices need the Cloudflare settings of the config.")
+
+    @Option(name: .long, help: "Only voices of this language (es lists es-ES and es-MX too).")
+    var language: String?
+
+    struct Listed {
+        let id: String
+        let name: String
+        let language: String
+        let engine: String
+        var kind: String { engine == "espeak-ng" ? "local" : "cloud" }
+    }
 
     func run() async throws {
         do throws(CLIError) {
             let client = try await DaemonClient.connect()
-            let reply = try await client.call("ListVoices")
-            guard case .array(_, let entries)? = reply.first else { throw CLIError("the daemon gave an unexpected reply to ListVoices") }
-            var rows: [[String]] = [["ID", "LANGUAGE", "ENGINE", "NAME"]]
-            for case .struct(let fields) in entries where fields.count == 4 {
-                let strings = fields.map { $0.string ?? "" }
-                rows.append([strings[0], strings[2], strings[3], strings[1]])
+            var voices = try await Self.list(client)
+            if let language {
+                voices = voices.filter { Self.language($0.language, isWithin: language) }
+                guard !voices.isEmpty else { throw CLIError(Self.noVoice(for: language)) }
             }
-            let widths = (0..<3).map { column in rows.map { $0[column].count }.max() ?? 0 }
+            let rows = [["ID", "NAME", "LANGUAGE", "ENGINE", "KIND"]] + voices.map { [$0.id, $0.name, $0.language, $0.engine, $0.kind] }
+            let widths = (0..<4).map { column in rows.map { $0[column].count }.max() ?? 0 }
             for row in rows {
-                let padded = (0..<3).map { row[$0].padding(toLength: widths[$0], withPad: " ", startingAt: 0) }
-                print((padded + [row[3]]).joined(separator: "  "))
+                let padded = (0..<4).map { row[$0].padding(toLength: widths[$0], withPad: " ", startingAt: 0) }
+                print((padded + [row[4]]).joined(separator: "  "))
             }
         } catch {
             fail(error)
         }
+    }
+
+    static func list(_ client: DaemonClient) async throws(CLIError) -> [Listed] {
+        let reply = try await client.call("ListVoices")
+        guard case .array(_, let entries)? = reply.first else { throw CLIError("the daemon gave an unexpected reply to ListVoices") }
+        return entries.compactMap { entry in
+            guard case .struct(let fields) = entry, fields.count == 4 else { return nil }
+            let strings = fields.map { $0.string ?? "" }
+            return Listed(id: strings[0], name: strings[1], language: strings[2], engine: strings[3])
+        }
+    }
+
+    /// Refuses a language no voice speaks, before anything is sent.
+    static func checkSpoken(_ language: String, client: DaemonClient) async throws(CLIError) {
+        guard language.count <= 35, language.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }),
+            language.first?.isLetter == true
+        else { throw CLIError("\(language) is not a language tag; use one such as es, en-GB or pt-BR") }
+        let voices = try await list(client)
+        let primary = String(language.lowercased().split(whereSeparator: { $0 == "-" || $0 == "_" }).first ?? "")
+        guard voices.contains(where: { Self.language($0.language, isWithin: primary) }) else {
+            throw CLIError(noVoice(for: language))
+        }
+    }
+
+    static func noVoice(for language: String) -> String {
+        "no voice speaks \(language); herald voices lists the languages (cloud voices need the Cloudflare settings)"
+    }
+
+    /// `tag` is `range` or a region of it, ignoring case and `_`.
+    static func language(_ tag: String, isWithin range: String) -> Bool {
+        let tag = tag.lowercased().replacingOccurrences(of: "_", with: "-")
+        let range = range.lowercased().replacingOccurrences(of: "_", with: "-")
+        return tag == range || tag.hasPrefix(range + "-")
     }
 }
 

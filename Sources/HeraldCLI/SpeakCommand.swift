@@ -18,6 +18,8 @@ struct SpeakCommand: AsyncParsableCommand {
 
               herald speak "The build has finished."
               herald speak --file chapter.md --wait
+              herald speak --language es "Buenos días."
+              herald speak --output greeting.wav "Hello."
               xclip -o | herald speak --priority text
             """)
 
@@ -32,6 +34,12 @@ struct SpeakCommand: AsyncParsableCommand {
 
     @Option(name: .long, help: "A voice id from `herald voices`.")
     var voice: String?
+
+    @Option(name: .long, help: "The text's language (BCP 47, e.g. es or en-GB): picks an engine that speaks it.")
+    var language: String?
+
+    @Option(name: .long, help: "Write the speech to this WAV file instead of playing it.")
+    var output: String?
 
     @Flag(name: .long, help: "The text is SSML markup.")
     var ssml = false
@@ -51,12 +59,23 @@ struct SpeakCommand: AsyncParsableCommand {
     }
 
     private func speak() async throws(CLIError) {
+        let destination = try output.map { path throws(CLIError) in try AudioOutput(path: path) }
         let (text, reading) = try message()
         guard text.contains(where: { !$0.isWhitespace }) else { throw CLIError("nothing to speak: the text is empty") }
         let client = try await DaemonClient.connect()
         var options: [String: DBusValue] = [:]
         if let voice { options["voice"] = .string(voice) }
+        if let language {
+            try await VoicesCommand.checkSpoken(language, client: client)
+            options["language"] = .string(language)
+        }
         if ssml || reading != nil { options["ssml"] = .bool(true) }
+        if let destination {
+            let written = try await destination.write(text, options: options, client: client)
+            let seconds = Double(written.frames) / Double(max(1, written.rate))
+            print("\(destination.path): \(String(format: "%.1f", seconds)) s at \(written.rate) Hz")
+            return
+        }
         let progress = wait ? reading.flatMap { ReadingProgress.onTerminal(name: $0.name, document: $0.document) } : nil
         defer { progress?.finish() }
         var outcome: (@Sendable (UInt64) async -> DaemonClient.Outcome)?

@@ -45,7 +45,7 @@ func herald(_ arguments: [String], environment: [String: String], timeout: Durat
         let lines = result.output.split(separator: "\n").map(String.init)
         print("herald voices: \(lines.count) lines, e.g.\n\(lines.prefix(3).joined(separator: "\n"))")
         let header = try #require(lines.first)
-        #expect(header.split(separator: " ", omittingEmptySubsequences: true) == ["ID", "LANGUAGE", "ENGINE", "NAME"], "\(header)")
+        #expect(header.split(separator: " ", omittingEmptySubsequences: true) == ["ID", "NAME", "LANGUAGE", "ENGINE", "KIND"], "\(header)")
         #expect(lines.count > 10)
         // Columns line up: the ENGINE column starts at the same place on every line.
         let engineColumn = try #require(header.range(of: "ENGINE")).lowerBound.utf16Offset(in: header)

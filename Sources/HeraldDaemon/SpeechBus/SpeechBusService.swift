@@ -100,7 +100,8 @@ public struct SpeechBusService: Service, CustomStringConvertible {
         let scheduler = stack.scheduler
         let departed = self.departed
         let voices = stack.voices
-        let engine = stack.engineName
+        let chain = stack.engine
+        let export = AudioExport(engine: stack.engine, preparer: TextPreparer(maxChunkCharacters: SpeechStack.chunkCharacters))
         @Sendable func speak(_ call: DBusMethodCall, _ content: UtteranceContent, _ priority: String, _ options: SpeechRequest.Options)
             async throws(DBusError) -> [DBusValue]
         {
@@ -162,12 +163,24 @@ public struct SpeechBusService: Service, CustomStringConvertible {
                         voices.map { .struct([.string($0.id), .string($0.name), .string($0.language), .string($0.engine)]) })
                 ]
             },
+            "Export": DBusMethod(outputSignature: "ut", concurrent: true) { call throws(DBusError) in
+                guard call.signature == "sa{sv}h" else {
+                    throw SpeechRequest.invalid(
+                        "Export takes arguments of type (sa{sv}h), not (\(call.signature)); see the interface XML (Introspect).")
+                }
+                let text = try call.string(0)
+                try SpeechRequest.validate(text: text)
+                let options = try SpeechRequest.options(try call.dictionary(1), voices: voices)
+                let written = try await export.write(
+                    options.ssml ? .ssml(text) : .text(text), settings: options.settings, to: try call.unixFD(2))
+                return [.uint32(UInt32(written.format.sampleRate)), .uint64(UInt64(written.frames))]
+            },
             "GetStatus": checked("", "a{sv}") { _ throws(DBusError) in
                 let status = await scheduler.status()
                 var entries: [String: DBusValue] = [
                     "state": .string(status.state.rawValue),
                     "queued": .uint32(UInt32(clamping: status.queued)),
-                    "engine": .string(engine),
+                    "engine": .string(chain.name),
                     "version": .uint32(Herald.interfaceVersion),
                 ]
                 if let speaking = status.speaking { entries["speaking"] = .uint64(speaking) }

@@ -1,17 +1,14 @@
-internal import HeraldCore
-
-/// Brings engine audio to the one format a Spiel voice advertises.
-///
-/// Why: a Spiel client sets up its player from the voice's format before any
-/// audio arrives, and cannot follow a change mid-stream. Herald's engines
+/// Brings engine audio to one format, for whoever needs a single format from
+/// start to end: a Spiel client sets up its player from the voice's format
+/// before any audio arrives, and a WAV file has one rate. Herald's engines
 /// fall back to one another (a cloud voice may be spoken by espeak-ng at
 /// 22.05 kHz when aura, at 24 kHz, is down), so a chunk can come at another
 /// rate than advertised. Rather than fail, the chunk is resampled (linear
 /// interpolation: plenty for speech) and mixed down to mono: a screen reader
 /// must not go silent.
-enum AudioConversion {
+public enum AudioConversion {
     /// `chunk`'s samples at `format`'s rate and channel count.
-    static func convert(_ chunk: AudioChunk, to format: AudioFormat) -> [Int16] {
+    public static func convert(_ chunk: AudioChunk, to format: AudioFormat) -> [Int16] {
         var samples = chunk.samples
         if chunk.format.channels != format.channels {
             samples = mono(samples, channels: chunk.format.channels)
@@ -22,7 +19,7 @@ enum AudioConversion {
     }
 
     /// Interleaved frames averaged to one channel.
-    static func mono(_ samples: [Int16], channels: Int) -> [Int16] {
+    public static func mono(_ samples: [Int16], channels: Int) -> [Int16] {
         guard channels > 1 else { return samples }
         return stride(from: 0, to: samples.count - channels + 1, by: channels).map { start in
             var sum = 0
@@ -32,7 +29,7 @@ enum AudioConversion {
     }
 
     /// Mono samples from one rate to another by linear interpolation.
-    static func resample(_ samples: [Int16], from sourceRate: Int, to targetRate: Int) -> [Int16] {
+    public static func resample(_ samples: [Int16], from sourceRate: Int, to targetRate: Int) -> [Int16] {
         guard sourceRate > 0, targetRate > 0, sourceRate != targetRate, !samples.isEmpty else { return samples }
         let count = samples.count * targetRate / sourceRate
         let step = Double(sourceRate) / Double(targetRate)
