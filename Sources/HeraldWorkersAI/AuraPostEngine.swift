@@ -34,11 +34,7 @@ public struct AuraPostEngine: SpeechEngine {
         guard model.family == .aura, model.supportsPost else {
             throw EngineError(.configuration, engine: model.name, "\(model.name) has no aura POST endpoint; use transport = \"websocket\"")
         }
-        if let speaker, !model.speakers.isEmpty, model.speaker(named: speaker) == nil {
-            throw EngineError(
-                .configuration, engine: model.name,
-                "\(model.name) has no speaker \(speaker); choose one of: \(model.speakers.map(\.name).joined(separator: " "))")
-        }
+        try model.check(speaker: speaker)
         self.model = model
         self.speaker = speaker ?? model.defaultSpeaker
         self.sampleRate = sampleRate

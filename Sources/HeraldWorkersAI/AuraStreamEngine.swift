@@ -37,11 +37,7 @@ public final class AuraStreamEngine: SpeechEngine {
         guard model.family == .aura, model.supportsWebSocket else {
             throw EngineError(.configuration, engine: model.name, "\(model.name) does not stream; use transport = \"post\"")
         }
-        if let speaker, !model.speakers.isEmpty, model.speaker(named: speaker) == nil {
-            throw EngineError(
-                .configuration, engine: model.name,
-                "\(model.name) has no speaker \(speaker); choose one of: \(model.speakers.map(\.name).joined(separator: " "))")
-        }
+        try model.check(speaker: speaker)
         guard Self.sampleRates.contains(sampleRate) else {
             throw EngineError(
                 .configuration, engine: model.name,

@@ -16,3 +16,14 @@ extension WorkersAIModel {
         return self.speaker(named: speaker)?.name
     }
 }
+
+extension WorkersAIModel {
+    /// Refuses a speaker the model does not document (any goes for the models
+    /// the reference does not document further).
+    public func check(speaker: String?) throws(EngineError) {
+        guard let speaker, !speakers.isEmpty, self.speaker(named: speaker) == nil else { return }
+        throw EngineError(
+            .configuration, engine: name,
+            "\(name) has no speaker \"\(speaker)\"; choose one of: \(speakers.map(\.name).joined(separator: " "))")
+    }
+}

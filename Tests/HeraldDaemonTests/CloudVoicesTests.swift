@@ -14,16 +14,6 @@ import Testing
 struct CloudVoicesTests {
     let config = ALSATestConfig.shared
 
-    func configuration(_ fake: FakeWorkersAI, engines: [Configuration.Engine], device: String) -> Configuration {
-        var configuration = Configuration()
-        configuration.audioDevice = device
-        configuration.cloudflare.accountID = fake.accountID
-        configuration.cloudflare.apiToken = fake.token
-        configuration.cloudflare.baseURL = fake.baseURL
-        configuration.engines = engines
-        return configuration
-    }
-
     @Test func configuredModelsListTheirSpeakersWithLanguage() async throws {
         try await FallbackChainTests.withFake { fake in
             let engines = [
@@ -32,7 +22,7 @@ struct CloudVoicesTests {
             ]
             let (logger, _) = RecordingLogHandler.logger()
             let stack = try await SpeechStack(
-                configuration: configuration(fake, engines: engines, device: try config.makeCapture().name), logger: logger)
+                configuration: Configuration.cloud(fake, engines: engines, device: try config.makeCapture().name), logger: logger)
             let voices = stack.voices
             await stack.shutDown()
             let luna = voices.first { $0.id == "@cf/deepgram/aura-2-en:luna" }
@@ -53,7 +43,7 @@ struct CloudVoicesTests {
             ]
             let (logger, _) = RecordingLogHandler.logger()
             let capture = try config.makeCapture()
-            let stack = try await SpeechStack(configuration: configuration(fake, engines: engines, device: capture.name), logger: logger)
+            let stack = try await SpeechStack(configuration: Configuration.cloud(fake, engines: engines, device: capture.name), logger: logger)
             let events = SpeechEventLog(await stack.scheduler.events())
             var settings = VoiceSettings()
             settings.voice = "@cf/deepgram/aura-2-es:javier"
@@ -76,7 +66,7 @@ struct CloudVoicesTests {
                 Configuration.Engine(model: "@cf/myshell-ai/melotts"),
             ] {
                 let stack = try await SpeechStack(
-                    configuration: configuration(fake, engines: [engine, Configuration.Engine(model: "espeak-ng")], device: try config.makeCapture().name),
+                    configuration: Configuration.cloud(fake, engines: [engine, Configuration.Engine(model: "espeak-ng")], device: try config.makeCapture().name),
                     logger: logger)
                 let events = SpeechEventLog(await stack.scheduler.events())
                 let (id, _) = await stack.scheduler.speak(.text("One. Two."), priority: .message, client: ClientID("t"), settings: VoiceSettings())
@@ -104,7 +94,7 @@ struct CloudVoicesTests {
             let tokenFile = folder + "/token"
             try fake.token.write(toFile: tokenFile, atomically: true, encoding: .utf8)
             chmod(tokenFile, 0o644)
-            var configuration = configuration(
+            var configuration = Configuration.cloud(
                 fake, engines: [Configuration.Engine(model: "@cf/deepgram/aura-2-en"), Configuration.Engine(model: "espeak-ng")],
                 device: try config.makeCapture().name)
             configuration.cloudflare.apiToken = nil

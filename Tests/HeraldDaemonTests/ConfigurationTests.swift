@@ -61,7 +61,45 @@ struct ConfigurationTests {
         Bad(text: "[[engine]]\nspeaker = \"luna\"\n", line: 1, key: "model", says: "has no model"),
         Bad(text: "[ssip]\nspeechd_compat = \"yes\"\n", line: 2, key: "[ssip] speechd_compat", says: "true or false"),
         Bad(text: "[cloudflare]\nbase_url = \"ftp://x\"\n", line: 2, key: "[cloudflare] base_url", says: "https://"),
+        Bad(text: "[cloudflare]\nstall_timeout_ms = 5\n", line: 2, key: "[cloudflare] stall_timeout_ms", says: "100 to 60000"),
+        Bad(text: "[cloudflare]\ncooldown_seconds = \"1\"\n", line: 2, key: "[cloudflare] cooldown_seconds", says: "whole number"),
+        Bad(
+            text: "[[engine]]\nmodel = \"@cf/myshell-ai/melotts\"\ntransport = \"websocket\"\n", line: 3,
+            key: "[engine] transport", says: "melotts does not stream"),
+        Bad(
+            text: "[[engine]]\nmodel = \"@cf/deepgram/aura-2\"\ntransport = \"post\"\n", line: 3, key: "[engine] transport",
+            says: "aura-2 has no POST endpoint"),
+        Bad(
+            text: "[[engine]]\nmodel = \"@cf/deepgram/aura-2-es\"\nspeaker = \"luna\"\n", line: 3, key: "[engine] speaker",
+            says: "aura-2-es has no speaker \"luna\""),
+        Bad(
+            text: "[[engine]]\nmodel = \"@cf/deepgram/aura-2-en\"\nsample_rate = 22050\n", line: 3, key: "[engine] sample_rate",
+            says: "not a streaming rate"),
+        Bad(text: "[[engine]]\nmodel = \"espeak-ng\"\nspeaker = \"x\"\n", line: 2, key: "[engine] model", says: "takes no transport, speaker"),
+        Bad(text: "[voices]\nes = 3\n", line: 2, key: "[voices] es", says: "must be a string"),
+        Bad(text: "[voices]\nes = \"\"\n", line: 2, key: "[voices] es", says: "voice id"),
     ]
+
+    @Test func cloudSettingsParse() throws {
+        let config = try Configuration.parse(
+            """
+            [cloudflare]
+            stall_timeout_ms = 900
+            cooldown_seconds = 5
+
+            [[engine]]
+            model = "@cf/deepgram/aura-2-es"
+            speaker = "javier"
+            sample_rate = 16000
+            language = "es"
+
+            [voices]
+            es = "@cf/deepgram/aura-2-es:javier"
+            """, file: "c.toml")
+        #expect(config.cloudflare.stallTimeout == .milliseconds(900) && config.cloudflare.cooldown == .seconds(5))
+        #expect(config.engines.first == Configuration.Engine(model: "@cf/deepgram/aura-2-es", speaker: "javier", language: "es", sampleRate: 16_000))
+        #expect(config.defaultVoices == ["es": "@cf/deepgram/aura-2-es:javier"])
+    }
 
     @Test(arguments: bad)
     func badConfigNamesFileLineAndKey(_ bad: Bad) {

@@ -45,13 +45,8 @@ struct FallbackChainTests {
         before: (SpeechStack) async throws -> Void = { _ in }
     ) async throws -> Outcome {
         let capture = try config.makeCapture()
-        var configuration = Configuration()
-        configuration.audioDevice = capture.name
-        configuration.cloudflare.accountID = fake.accountID
-        configuration.cloudflare.apiToken = fake.token
-        configuration.cloudflare.baseURL = fake.baseURL
+        var configuration = Configuration.cloud(fake, engines: engines, device: capture.name)
         configuration.cloudflare.stallTimeout = .milliseconds(700)
-        configuration.engines = engines
         let (logger, logs) = RecordingLogHandler.logger(label: "test.fallback")
         let stack = try await SpeechStack(configuration: configuration, logger: logger)
         let events = SpeechEventLog(await stack.scheduler.events())
@@ -164,13 +159,8 @@ struct FallbackChainTests {
     @Test func aRestingEngineIsTriedAgainAfterItsCooldown() async throws {
         try await Self.withFake { fake in
             fake.inject(.serverError, into: [.webSocket])
-            var configuration = Configuration()
-            configuration.audioDevice = try config.makeCapture().name
-            configuration.cloudflare.accountID = fake.accountID
-            configuration.cloudflare.apiToken = fake.token
-            configuration.cloudflare.baseURL = fake.baseURL
+            var configuration = Configuration.cloud(fake, engines: Self.chain, device: try config.makeCapture().name)
             configuration.cloudflare.cooldown = .seconds(1)
-            configuration.engines = Self.chain
             let (logger, _) = RecordingLogHandler.logger()
             let stack = try await SpeechStack(configuration: configuration, logger: logger)
             let events = SpeechEventLog(await stack.scheduler.events())
@@ -218,12 +208,7 @@ struct FallbackChainTests {
         try await Self.withFake { fake in
             fake.paceAudioFrames(every: .milliseconds(20))
             let capture = try config.makeCapture()
-            var configuration = Configuration()
-            configuration.audioDevice = capture.name
-            configuration.cloudflare.accountID = fake.accountID
-            configuration.cloudflare.apiToken = fake.token
-            configuration.cloudflare.baseURL = fake.baseURL
-            configuration.engines = Self.chain
+            let configuration = Configuration.cloud(fake, engines: Self.chain, device: capture.name)
             let (logger, _) = RecordingLogHandler.logger(label: "test.fallback")
             let stack = try await SpeechStack(configuration: configuration, logger: logger)
             let events = SpeechEventLog(await stack.scheduler.events())

@@ -20,12 +20,7 @@ struct LanguageRoutingTests {
         _ body: (SpeechStack, SpeechEventLog, RecordingLogHandler.Store) async throws -> Void
     ) async throws -> ALSATestConfig.CapturePCM {
         let capture = try config.makeCapture()
-        var configuration = Configuration()
-        configuration.audioDevice = capture.name
-        configuration.cloudflare.accountID = fake.accountID
-        configuration.cloudflare.apiToken = fake.token
-        configuration.cloudflare.baseURL = fake.baseURL
-        configuration.engines = engines
+        var configuration = Configuration.cloud(fake, engines: engines, device: capture.name)
         configuration.defaultVoices = voices
         let (logger, logs) = RecordingLogHandler.logger()
         let stack = try await SpeechStack(configuration: configuration, logger: logger)

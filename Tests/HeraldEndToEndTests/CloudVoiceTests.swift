@@ -12,18 +12,7 @@ import Testing
         defer { Task { await fake.stop() } }
         let daemon = try await HeraldDaemonProcess.start(
             name: "cloud",
-            config: """
-                [cloudflare]
-                account_id = "\(fake.accountID)"
-                api_token = "\(fake.token)"
-                base_url = "\(fake.baseURL)"
-
-                [[engine]]
-                model = "@cf/deepgram/aura-2-en"
-
-                [[engine]]
-                model = "espeak-ng"
-                """)
+            config: HeraldDaemonProcess.cloudConfig(fake, models: ["@cf/deepgram/aura-2-en", "espeak-ng"]))
         let client = try await daemon.connect()
         let voices = try #require(try await client.call("ListVoices").first?.array).compactMap { $0.structFields?.compactMap(\.string) }
         let luna = voices.first { $0.first == "@cf/deepgram/aura-2-en:luna" }

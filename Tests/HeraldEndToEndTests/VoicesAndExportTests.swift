@@ -9,21 +9,7 @@ import Testing
     static func daemon(_ fake: FakeWorkersAI, name: String) async throws -> HeraldDaemonProcess {
         try await HeraldDaemonProcess.start(
             name: name,
-            config: """
-                [cloudflare]
-                account_id = "\(fake.accountID)"
-                api_token = "\(fake.token)"
-                base_url = "\(fake.baseURL)"
-
-                [[engine]]
-                model = "@cf/deepgram/aura-2-en"
-
-                [[engine]]
-                model = "@cf/deepgram/aura-2-es"
-
-                [[engine]]
-                model = "espeak-ng"
-                """)
+            config: HeraldDaemonProcess.cloudConfig(fake, models: ["@cf/deepgram/aura-2-en", "@cf/deepgram/aura-2-es", "espeak-ng"]))
     }
 
     static func folder() throws -> String {

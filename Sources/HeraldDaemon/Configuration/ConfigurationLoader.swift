@@ -1,4 +1,5 @@
 internal import Foundation
+internal import HeraldCore
 internal import HeraldWorkersAI
 internal import TOMLKit
 
@@ -161,10 +162,10 @@ private struct TableReader {
         if transport == "post", !model.supportsPost {
             throw error("transport", section: "engine", "\(model.name) has no POST endpoint; use transport = \"websocket\"")
         }
-        if let speaker, !model.speakers.isEmpty, model.speaker(named: speaker) == nil {
-            throw error(
-                "speaker", section: "engine",
-                "\(model.name) has no speaker \"\(speaker)\"; choose one of: \(model.speakers.map(\.name).joined(separator: " "))")
+        do throws(EngineError) {
+            try model.check(speaker: speaker)
+        } catch {
+            throw self.error("speaker", section: "engine", error.message)
         }
         let streams = transport == "websocket" || (transport == nil && model.supportsWebSocket)
         if let sampleRate, streams, !AuraStreamEngine.sampleRates.contains(sampleRate) {

@@ -43,6 +43,17 @@ final class HeraldDaemonProcess: @unchecked Sendable {
 
     /// Starts a bus and `heraldd` on it, playing into a fresh capture PCM
     /// (`paced`: through the private PulseAudio, so the suite needs `.privatePulseAudio`).
+    /// Config text for heraldd on the fake Workers AI with `models` in fallback order.
+    static func cloudConfig(_ fake: FakeWorkersAI, models: [String]) -> String {
+        """
+        [cloudflare]
+        account_id = "\(fake.accountID)"
+        api_token = "\(fake.token)"
+        base_url = "\(fake.baseURL)"
+
+        """ + models.map { "[[engine]]\nmodel = \"\($0)\"\n" }.joined(separator: "\n")
+    }
+
     /// `config` is appended to the file after its `[audio]` table.
     static func start(
         name: String, paced: Bool = false, config: String = "", timeout: Duration = .seconds(20)
