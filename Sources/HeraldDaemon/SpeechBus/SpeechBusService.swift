@@ -100,7 +100,8 @@ public struct SpeechBusService: Service, CustomStringConvertible {
         let scheduler = stack.scheduler
         let departed = self.departed
         let voices = stack.voices
-        let engine = stack.engineName
+        // The chain itself, not its name at export time: the next engine changes while one rests.
+        let chain = stack.engine
         @Sendable func speak(_ call: DBusMethodCall, _ content: UtteranceContent, _ priority: String, _ options: SpeechRequest.Options)
             async throws(DBusError) -> [DBusValue]
         {
@@ -167,8 +168,9 @@ public struct SpeechBusService: Service, CustomStringConvertible {
                 var entries: [String: DBusValue] = [
                     "state": .string(status.state.rawValue),
                     "queued": .uint32(UInt32(clamping: status.queued)),
-                    "engine": .string(engine),
+                    "engine": .string(chain.name),
                     "version": .uint32(Herald.interfaceVersion),
+                    "engines": EngineHealthStatus.value(chain.status),
                 ]
                 if let speaking = status.speaking { entries["speaking"] = .uint64(speaking) }
                 return [.dictionary(entries)]
