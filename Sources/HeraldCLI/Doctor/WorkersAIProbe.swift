@@ -16,8 +16,11 @@ enum WorkersAIProbe {
         guard let entry = configuration.engines.first(where: { !$0.isOffline }), let model = WorkersAIModel.named(entry.model) else {
             return .skipped(check, "no cloud engine configured")
         }
-        let logger = Logger(label: "herald.doctor", factory: { _ in SwiftLogNoOpLogHandler() })
         let cloudflare = configuration.cloudflare
+        if let problem = await OffPool.run({ ServiceReachability.problem(with: cloudflare.baseURL) }) {
+            return unreachable(cloudflare.baseURL, problem, configPath: configPath)
+        }
+        let logger = Logger(label: "herald.doctor", factory: { _ in SwiftLogNoOpLogHandler() })
         let connection = WorkersAIConnection(credentials: credentials, baseURL: cloudflare.baseURL, timeout: timeout)
         let engine: any SpeechEngine
         do {
@@ -76,9 +79,7 @@ enum WorkersAIProbe {
                 check, "busy or failing for now (\(error.message)); the token was not refused",
                 fix: "nothing to fix here; espeak-ng speaks while Workers AI is unavailable")
         case .unavailable:
-            return .failure(
-                check, "\(baseURL) is out of reach: \(error.message)",
-                fix: "check the network (and any proxy) and [cloudflare] base_url in \(configPath); herald doctor --offline skips this check")
+            return unreachable(baseURL, error.message, configPath: configPath)
         case .rejected:
             return .failure(
                 check, "\(model.name) rejected one word: \(error.message)",
@@ -86,5 +87,11 @@ enum WorkersAIProbe {
         case .failed:
             return .failure(check, "\(model.name) failed: \(error.message)", fix: "run herald doctor again; if it persists, the daemon's log tells more")
         }
+    }
+
+    private static func unreachable(_ baseURL: String, _ reason: String, configPath: String) -> DoctorFinding {
+        .failure(
+            check, "\(baseURL) is out of reach: \(reason)",
+            fix: "check the network (and any proxy or firewall) and [cloudflare] base_url in \(configPath); espeak-ng speaks meanwhile; herald doctor --offline skips this check")
     }
 }
