@@ -119,7 +119,11 @@ let package = Package(
             name: "HeraldCLI",
             dependencies: [
                 "HeraldCore", "HeraldDBus",
+                // `herald doctor` checks the setup as the daemon would use it: its config reader,
+                // sound card, espeak-ng data and Workers AI credentials.
+                "HeraldDaemon", "HeraldAudio", "HeraldEspeak", "HeraldWorkersAI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
         ),

@@ -24,21 +24,52 @@ struct Clipboard {
         self.environment = environment
     }
 
-    /// The selection's text, or an error saying what to do.
-    func read(_ selection: Selection) throws(CLIError) -> String {
-        let wayland = !(environment["WAYLAND_DISPLAY"] ?? "").isEmpty
-        let x11 = !(environment["DISPLAY"] ?? "").isEmpty
-        if wayland, let tool = HelperTool.find("wl-paste", environment: environment) {
-            return try readWayland(selection, with: tool)
+    /// The kind of graphical session, from the environment.
+    enum Session: Equatable {
+        case wayland, x11, none
+
+        var name: String {
+            switch self {
+            case .wayland: "Wayland"
+            case .x11: "X11"
+            case .none: "no graphical session"
+            }
         }
+    }
+
+    /// Wayland when `WAYLAND_DISPLAY` is set (an X11 tool still serves XWayland), else X11 when `DISPLAY` is.
+    var session: Session {
+        if !(environment["WAYLAND_DISPLAY"] ?? "").isEmpty { return .wayland }
+        if !(environment["DISPLAY"] ?? "").isEmpty { return .x11 }
+        return .none
+    }
+
+    /// The tool this session's selections are read with: `wl-paste` on
+    /// Wayland, else `xclip` or `xsel` where there is an X display. Throws
+    /// what to install, or that there is no graphical session. `herald
+    /// doctor` asks the same question.
+    func tool() throws(CLIError) -> HelperTool {
+        let wayland = session == .wayland
+        let x11 = !(environment["DISPLAY"] ?? "").isEmpty
+        if wayland, let tool = HelperTool.find("wl-paste", environment: environment) { return tool }
         if x11 {
-            if let tool = HelperTool.find("xclip", environment: environment) { return try readXclip(selection, with: tool) }
-            if let tool = HelperTool.find("xsel", environment: environment) { return try readXsel(selection, with: tool) }
+            if let tool = HelperTool.find("xclip", environment: environment) { return tool }
+            if let tool = HelperTool.find("xsel", environment: environment) { return tool }
         }
         if wayland { throw CLIError("no clipboard tool: install wl-clipboard (it provides wl-paste)") }
         if x11 { throw CLIError("no clipboard tool: install xclip (or xsel)") }
         throw CLIError(
             "no graphical session here (neither WAYLAND_DISPLAY nor DISPLAY is set); run herald clipboard in your desktop session")
+    }
+
+    /// The selection's text, or an error saying what to do.
+    func read(_ selection: Selection) throws(CLIError) -> String {
+        let tool = try tool()
+        switch tool.name {
+        case "wl-paste": return try readWayland(selection, with: tool)
+        case "xclip": return try readXclip(selection, with: tool)
+        default: return try readXsel(selection, with: tool)
+        }
     }
 
     // MARK: Wayland

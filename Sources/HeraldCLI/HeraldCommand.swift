@@ -13,10 +13,11 @@ public struct HeraldCommand: AsyncParsableCommand {
               herald speak --file notes.md --wait
               herald clipboard --toggle
               herald stop
+              herald doctor
             """,
         subcommands: [
             SpeakCommand.self, ClipboardCommand.self, StopCommand.self, CancelCommand.self, PauseCommand.self, ResumeCommand.self,
-            VoicesCommand.self, StatusCommand.self,
+            VoicesCommand.self, StatusCommand.self, DoctorCommand.self,
         ])
 
     public init() {}

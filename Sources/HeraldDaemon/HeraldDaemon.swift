@@ -44,9 +44,7 @@ public enum HeraldDaemon {
         logger.info(
             "heraldd ready",
             metadata: ["herald.engine": "\(stack.engineName)", "herald.audio.device": "\(configuration.audioDevice)"])
-        let environment = ProcessInfo.processInfo.environment
-        let socket = configuration.ssipSocket.map { PathExpansion.expand($0, environment: environment) }
-            ?? SSIPService.defaultSocketPath(environment: environment)
+        let socket = configuration.ssipSocketPath()
         let ssip = SSIPService(
             socketPath: socket, speechdCompat: configuration.speechdCompat, scheduler: stack.scheduler,
             voices: stack.voices, outputModules: stack.engine.status.map(\.engine), logger: logger)

@@ -204,10 +204,11 @@ actor AuraStream {
         if let current, current.socket.isOpen, current.opened + parameters.maxAge > .now { return current }
         if let current { retire(current) }
         if let retryAt, retryAt > .now, let lastConnectError {
+            // Refused credentials are not retried by the chain; only other failures promise a next attempt.
+            guard lastConnectError.code != .configuration else { throw lastConnectError }
             throw EngineError(
-                lastConnectError.code == .configuration ? .configuration : .unavailable, engine: parameters.engine,
-                "\(lastConnectError.message) (next attempt in \(Self.seconds(retryAt - .now)))",
-                retryAfter: retryAt - .now)
+                .unavailable, engine: parameters.engine,
+                "\(lastConnectError.message) (next attempt in \(Self.seconds(retryAt - .now)))", retryAfter: retryAt - .now)
         }
         let task: Task<WorkersAISocket, any Error>
         if let opening {

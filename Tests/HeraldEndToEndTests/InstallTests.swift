@@ -35,6 +35,8 @@ import Testing
             ("bin/heraldd", 0o755), ("bin/herald", 0o755), ("bin/speak-clipboard", 0o755),
             ("share/systemd/user/herald.service", 0o644), ("share/dbus-1/services/org.herald.Speech1.service", 0o644),
             ("share/doc/herald/config.toml.example", 0o644), ("share/doc/herald/README.md", 0o644),
+            ("share/bash-completion/completions/herald", 0o644), ("share/zsh/vendor-completions/_herald", 0o644),
+            ("share/fish/vendor_completions.d/herald.fish", 0o644),
         ] {
             let attributes = try? FileManager.default.attributesOfItem(atPath: "\(root)/\(path)")
             #expect((attributes?[.posixPermissions] as? Int) == mode, "\(path): \(String(describing: attributes))")
@@ -54,6 +56,20 @@ import Testing
         #expect(unit.contains("PartOf=graphical-session.target") && unit.contains("After=graphical-session.target"))
         #expect(service.contains("Exec=\(prefix)/bin/heraldd\n") && service.contains("SystemdService=herald.service"))
         #expect(!unit.contains("@") && !service.contains("@") && !unit.contains(destdir) && !service.contains(destdir))
+
+        // The completions are herald's own and complete its commands: bash offers doctor for "herald do".
+        let fish = try String(contentsOfFile: "\(root)/share/fish/vendor_completions.d/herald.fish", encoding: .utf8)
+        let zsh = try String(contentsOfFile: "\(root)/share/zsh/vendor-completions/_herald", encoding: .utf8)
+        #expect(fish.contains("doctor") && fish.contains("complete -c 'herald'"), "\(fish.prefix(300))")
+        #expect(zsh.hasPrefix("#compdef herald") && zsh.contains("doctor"), "\(zsh.prefix(300))")
+        let completion = try #require(try await runCommand(
+            "/bin/bash",
+            [
+                "-c",
+                #"source "$1"; COMP_WORDS=(herald do); COMP_CWORD=1; COMP_LINE="herald do"; COMP_POINT=9; _herald herald do herald; echo "${COMPREPLY[*]}""#,
+                "bash", "\(root)/share/bash-completion/completions/herald",
+            ]))
+        #expect(completion.status == 0 && completion.output == "doctor\n", "\(completion)")
 
         // The example config is one heraldd accepts.
         let example = try String(contentsOfFile: "\(root)/share/doc/herald/config.toml.example", encoding: .utf8)
@@ -92,6 +108,8 @@ import Testing
         for file in [
             "./usr/bin/heraldd", "./usr/bin/herald", "./usr/bin/speak-clipboard", "./usr/lib/systemd/user/herald.service",
             "./usr/share/dbus-1/services/org.herald.Speech1.service", "./usr/share/doc/herald/config.toml.example",
+            "./usr/share/bash-completion/completions/herald", "./usr/share/zsh/vendor-completions/_herald",
+            "./usr/share/fish/vendor_completions.d/herald.fish",
         ] {
             #expect(files.contains(file), "\(file) not in the package:\n\(contents.output)")
         }

@@ -100,6 +100,7 @@ public struct SpeechBusService: Service, CustomStringConvertible {
         let scheduler = stack.scheduler
         let departed = self.departed
         let voices = stack.voices
+        // The chain itself, not its name at export time: the next engine changes while one rests.
         let chain = stack.engine
         let export = AudioExport(engine: stack.engine, preparer: TextPreparer(maxChunkCharacters: SpeechStack.chunkCharacters))
         @Sendable func speak(_ call: DBusMethodCall, _ content: UtteranceContent, _ priority: String, _ options: SpeechRequest.Options)
@@ -182,6 +183,7 @@ public struct SpeechBusService: Service, CustomStringConvertible {
                     "queued": .uint32(UInt32(clamping: status.queued)),
                     "engine": .string(chain.name),
                     "version": .uint32(Herald.interfaceVersion),
+                    "engines": EngineHealthStatus.value(chain.status),
                 ]
                 if let speaking = status.speaking { entries["speaking"] = .uint64(speaking) }
                 return [.dictionary(entries)]

@@ -1,0 +1,30 @@
+internal import Foundation
+internal import HeraldDaemon
+
+/// Reads the config the way heraldd does, so a file the daemon would refuse is
+/// reported with the file, line and key before anyone restarts it.
+enum ConfigCheck {
+    /// The configuration the other checks use (the defaults when the file is
+    /// missing or broken), and the finding.
+    static func run(path explicit: String?, environment: [String: String]) -> (Configuration, DoctorFinding) {
+        let path = explicit ?? Configuration.defaultPath(environment: environment)
+        if explicit == nil, !FileManager.default.fileExists(atPath: path) {
+            return (
+                Configuration(),
+                .pass("config", "none at \(path): defaults (espeak-ng on ALSA \"default\")")
+            )
+        }
+        do {
+            let configuration = try Configuration.load(path: path)
+            let engines = configuration.engines.map(\.model).joined(separator: ", ")
+            return (configuration, .pass("config", "\(path) parses; engines in fallback order: \(engines)"))
+        } catch {
+            return (
+                Configuration(),
+                .failure(
+                    "config", "\(error)",
+                    fix: "fix that line (README, Configuration; packaging/config.toml.example shows every key): heraldd refuses to start with this file. The checks below use the defaults.")
+            )
+        }
+    }
+}

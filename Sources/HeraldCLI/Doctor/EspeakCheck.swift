@@ -1,0 +1,25 @@
+internal import HeraldCore
+internal import HeraldEspeak
+internal import Logging
+
+/// Loads libespeak-ng and its data as the daemon does: without them heraldd
+/// has no offline voice and does not start.
+enum EspeakCheck {
+    static func run() async -> DoctorFinding {
+        let loaded = await OffPool.run { () -> Result<EspeakEngine, EngineError> in
+            Result { () throws(EngineError) in try EspeakEngine(logger: Logger(label: "herald.doctor", factory: { _ in SwiftLogNoOpLogHandler() })) }
+        }
+        switch loaded {
+        case .success(let engine):
+            let voices = await engine.voices()
+            guard !voices.isEmpty else {
+                return .failure(
+                    "espeak-ng", "libespeak-ng loaded but lists no voices", fix: "reinstall the espeak-ng-data package")
+            }
+            let languages = Set(voices.map(\.language)).count
+            return .pass("espeak-ng", "\(voices.count) voices in \(languages) languages")
+        case .failure(let error):
+            return .failure("espeak-ng", error.message, fix: "install the espeak-ng-data package (sudo apt install espeak-ng-data)")
+        }
+    }
+}

@@ -1,0 +1,23 @@
+internal import Foundation
+internal import HeraldSSIP
+
+extension Configuration {
+    /// The SSIP socket heraldd listens on: `[ssip] socket` with `$VARS` and `~`
+    /// expanded, else `$XDG_RUNTIME_DIR/herald/ssip.sock`. Public so that
+    /// `herald doctor` looks where the daemon listens.
+    public func ssipSocketPath(environment: [String: String]? = nil) -> String {
+        let environment = environment ?? ProcessInfo.processInfo.environment
+        return ssipSocket.map { PathExpansion.expand($0, environment: environment) }
+            ?? SSIPService.defaultSocketPath(environment: environment)
+    }
+
+    /// The API token file as the credentials reader opens it (only a leading
+    /// `~/` is expanded, as `WorkersAICredentials` does); nil when the config
+    /// names none.
+    public func apiTokenFilePath(environment: [String: String]? = nil) -> String? {
+        guard let file = cloudflare.apiTokenFile, !file.isEmpty else { return nil }
+        let environment = environment ?? ProcessInfo.processInfo.environment
+        guard file.hasPrefix("~/"), let home = environment["HOME"] else { return file }
+        return home + file.dropFirst()
+    }
+}
