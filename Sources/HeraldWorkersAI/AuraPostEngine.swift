@@ -25,6 +25,8 @@ public struct AuraPostEngine: SpeechEngine {
     private let logger: Logger
 
     public var name: String { model.name }
+    /// The stream's stall bound (WebSocket) or the HTTP client's timeouts (POST).
+    public var boundsItsOwnWaits: Bool { true }
 
     /// - Throws: `.configuration` when the model has no POST endpoint or does not know `speaker`.
     public init(

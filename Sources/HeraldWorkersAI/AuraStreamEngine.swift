@@ -27,6 +27,8 @@ public final class AuraStreamEngine: SpeechEngine {
     static let secondsPerCharacter = 0.065
 
     public var name: String { model.name }
+    /// The stream's stall bound (WebSocket) or the HTTP client's timeouts (POST).
+    public var boundsItsOwnWaits: Bool { true }
 
     /// - Throws: `.configuration` when the model does not stream, does not know
     ///   `speaker`, or the rate is not one Deepgram streams.

@@ -13,6 +13,8 @@ public struct MeloTTSEngine: SpeechEngine {
     private let logger: Logger
 
     public var name: String { model.name }
+    /// The HTTP client's timeouts bound every wait.
+    public var boundsItsOwnWaits: Bool { true }
 
     /// - Throws: `.configuration` for a language MeloTTS does not speak.
     public init(language: String = "en", connection: WorkersAIConnection, logger: Logger) throws(EngineError) {

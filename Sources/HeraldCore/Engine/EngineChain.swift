@@ -43,6 +43,8 @@ public final class EngineChain: SpeechEngine {
     /// chunks it finished; places the cut when it fails part-way.
     private let paces: Mutex<[Double?]>
     private let cooldown: Duration
+    /// An engine that does not bound its own waits fails after this long without output.
+    private let watchdog: Duration
     private let logger: Logger
     private let defaultVoices: [String: String]
     /// Languages already reported as spoken by no engine, so each is said once.
@@ -55,9 +57,10 @@ public final class EngineChain: SpeechEngine {
     ///   - defaultVoices: the voice to use for a language (primary subtag) when a
     ///     message names a language but no voice.
     ///   - cooldown: how long a failing engine rests when the service gave no `retry-after`.
+    ///   - watchdog: how long an engine that does not bound its own waits may produce nothing.
     public init(
         engines: [any SpeechEngine], languages: [String?] = [], defaultVoices: [String: String] = [:],
-        cooldown: Duration = .seconds(30), logger: Logger
+        cooldown: Duration = .seconds(30), watchdog: Duration = .seconds(10), logger: Logger
     ) async {
         precondition(!engines.isEmpty, "an engine chain needs at least the offline voice")
         var members: [Member] = []
@@ -72,6 +75,7 @@ public final class EngineChain: SpeechEngine {
         self.health = Mutex(engines.map { Health(engine: $0.name) })
         self.paces = Mutex(Array(repeating: nil, count: engines.count))
         self.cooldown = cooldown
+        self.watchdog = watchdog
         self.logger = logger
     }
 
@@ -139,7 +143,8 @@ public final class EngineChain: SpeechEngine {
             var seconds = 0.0
             var marks = 0
             do {
-                for try await item in member.engine.synthesize(remaining, settings: memberSettings) {
+                let outputs = member.engine.synthesize(remaining, settings: memberSettings)
+                for try await item in member.engine.boundsItsOwnWaits ? outputs : watched(outputs, engine: member.engine.name) {
                     switch item {
                     case .audio(let audio): seconds += audio.format.seconds(frames: audio.frameCount)
                     case .mark: marks += 1
@@ -162,6 +167,46 @@ public final class EngineChain: SpeechEngine {
             }
         }
         throw failure ?? EngineError(.unavailable, engine: name, "no engine could speak")
+    }
+
+    /// `outputs`, failing when the engine produces nothing for `watchdog`: an
+    /// engine that hangs (a library call that never returns) must not hold the
+    /// queue. The engine's stream is then dropped, which asks it to stop; its
+    /// thread may stay stuck, but the engine rests and the chain moves on.
+    private func watched(
+        _ outputs: AsyncThrowingStream<SynthesisOutput, any Error>, engine: String
+    ) -> AsyncThrowingStream<SynthesisOutput, any Error> {
+        let (relay, continuation) = AsyncThrowingStream.makeStream(of: SynthesisOutput.self)
+        let lastOutput = LastOutput()
+        let producer = Task {
+            do {
+                for try await item in outputs {
+                    lastOutput.note()
+                    continuation.yield(item)
+                }
+                continuation.finish()
+            } catch {
+                continuation.finish(throwing: error)
+            }
+        }
+        let bound = watchdog
+        let guardian = Task {
+            while !Task.isCancelled {
+                let deadline = lastOutput.instant + bound
+                if deadline <= .now {
+                    continuation.finish(
+                        throwing: EngineError(.failed, engine: engine, "produced nothing for \(bound); the engine seems hung"))
+                    producer.cancel()
+                    return
+                }
+                try? await Task.sleep(until: deadline)
+            }
+        }
+        continuation.onTermination = { _ in
+            producer.cancel()
+            guardian.cancel()
+        }
+        return relay
     }
 
     /// Speech runs at about 15 characters a second until an engine shows its own pace.
@@ -232,4 +277,11 @@ public final class EngineChain: SpeechEngine {
             logger.warning("engine failed; the rest goes to the next engine", metadata: metadata)
         }
     }
+}
+
+/// When a watched engine last produced something, shared by its relay and its watchdog.
+private final class LastOutput: Sendable {
+    private let last = Mutex(ContinuousClock.now)
+    var instant: ContinuousClock.Instant { last.withLock { $0 } }
+    func note() { last.withLock { $0 = .now } }
 }

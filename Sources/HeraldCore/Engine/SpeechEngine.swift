@@ -53,6 +53,10 @@ public protocol SpeechEngine: Sendable {
     /// Synthesises `chunk`; the stream finishes after its last output or throws an `EngineError`.
     func synthesize(_ chunk: SpeechChunk, settings: VoiceSettings) -> AsyncThrowingStream<SynthesisOutput, any Error>
 
+    /// True when the engine bounds its own waits (network engines time out
+    /// when the service stalls); otherwise the engine chain's watchdog does.
+    var boundsItsOwnWaits: Bool { get }
+
     /// Prepares for the first request (opens connections), so it pays no set-up.
     func warmUp() async
 
@@ -61,6 +65,7 @@ public protocol SpeechEngine: Sendable {
 }
 
 extension SpeechEngine {
+    public var boundsItsOwnWaits: Bool { false }
     public func warmUp() async {}
     public func shutDown() async {}
 }
