@@ -48,6 +48,8 @@ public final class FakeWorkersAI: Sendable {
         case flushWarning
         /// WebSocket: the audio is whole but its binary frames have odd lengths, splitting samples.
         case oddLengthFrames
+        /// WebSocket: a `Clear` stops the audio but is never answered with `Cleared`.
+        case ignoreClear
     }
 
     /// How long text sounds: the fake speaks this many milliseconds per character.
@@ -72,6 +74,7 @@ public final class FakeWorkersAI: Sendable {
         /// Answers to refused upgrades, by channel, until the connection asks for them.
         var refusals: [ObjectIdentifier: Answer] = [:]
         var connections: [any Channel] = []
+        var sockets: [any Channel] = []
         var stopped = false
     }
 
@@ -406,7 +409,7 @@ public final class FakeWorkersAI: Sendable {
             return answer
         case .binaryMP3:
             return Answer(status: 200, contentType: "audio/mpeg", body: audio.mp3(seconds: seconds))
-        case .unauthorized, .refuseUpgrade, .flushWarning, .stall, .oddLengthFrames, nil:
+        case .unauthorized, .refuseUpgrade, .flushWarning, .stall, .oddLengthFrames, .ignoreClear, nil:
             break
         }
         if isMelo {

@@ -97,13 +97,23 @@ extension FakeWorkersAI {
         return pairs
     }
 
+    /// Closes every open WebSocket, as a service restarting would; the
+    /// engines must open new ones (and meet whatever fault is injected then).
+    public func dropSockets() {
+        let sockets = state.withLock { $0.sockets }
+        for socket in sockets { socket.close(promise: nil) }
+    }
+
     /// Puts the protocol handler on an upgraded channel.
     func startSocket(on channel: any Channel, head: HTTPRequestHead) throws {
         let query = Self.query(String(head.uri.split(separator: "?", maxSplits: 1).dropFirst().first ?? "")) ?? []
         let rate = query.first { $0.0 == "sample_rate" }.flatMap { Int($0.1) } ?? 24_000
         let model = String(head.uri.split(separator: "?").first?.split(separator: "/ai/run/").last ?? "")
         let refused = state.withLock { state in
-            if !state.stopped { state.connections.append(channel) }
+            if !state.stopped {
+                state.connections.append(channel)
+                state.sockets.append(channel)
+            }
             return state.stopped
         }
         if refused {
@@ -115,7 +125,12 @@ extension FakeWorkersAI {
                 minNonFinalFragmentSize: 0, maxAccumulatedFrameCount: 64, maxAccumulatedFrameSize: Self.maxBodyBytes))
         try channel.pipeline.syncOperations.addHandler(FakeSocketHandler(fake: self, model: model, sampleRate: rate))
         let fake = self
-        channel.closeFuture.whenComplete { _ in fake.state.withLock { $0.connections.removeAll { $0 === channel } } }
+        channel.closeFuture.whenComplete { _ in
+            fake.state.withLock { state in
+                state.connections.removeAll { $0 === channel }
+                state.sockets.removeAll { $0 === channel }
+            }
+        }
     }
 
     func recordSocketMessage(_ text: String, model: String) {
@@ -228,7 +243,7 @@ private final class FakeSocketHandler: ChannelInboundHandler {
             queue.removeAll()
             text = ""
             streaming = false
-            sendJSON(["type": "Cleared", "sequence_id": sequence])
+            if fake.socketSettings.fault != .ignoreClear { sendJSON(["type": "Cleared", "sequence_id": sequence]) }
         case "Close":
             closing = true
             if !streaming { close(code: .normalClosure, "") }

@@ -61,6 +61,11 @@ public final class SpeechEventLog: Sendable {
         }
     }
 
+    /// Drops what was recorded for `id`, so a long run's log stays small.
+    public func forget(_ id: UtteranceID) {
+        entries.withLock { $0.removeAll { $0.event.id == id } }
+    }
+
     /// Waits up to `timeout` for the event that ends message `id` (`ended`,
     /// `canceled` or `failed`).
     public func waitForEnd(of id: UtteranceID, timeout: Duration) async -> Entry? {
