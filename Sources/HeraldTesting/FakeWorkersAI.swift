@@ -73,6 +73,7 @@ public final class FakeWorkersAI: Sendable {
         var refusals: [ObjectIdentifier: Answer] = [:]
         var connections: [any Channel] = []
         var stopped = false
+        var socketObserver: (@Sendable (FakeWorkersAISocketEvent) -> Void)?
     }
 
     let state = Mutex(State())
