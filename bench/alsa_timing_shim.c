@@ -6,10 +6,12 @@
  * snd_pcm_drop, snd_pcm_drain, snd_pcm_prepare and snd_pcm_close appends one
  * line to the file named by $BENCH_ALSA_LOG:
  *
- *     <CLOCK_MONOTONIC ns> <pid> <call> <frames or result> <delay frames> <rate>
+ *     <CLOCK_MONOTONIC ns> <pid> <call> <frames or result> <delay> <rate> <ring>
  *
- * `delay` is snd_pcm_delay() right after a write: the audio queued ahead of
- * playback at that moment. One write(2) per line on an O_APPEND descriptor,
+ * `delay` is snd_pcm_delay() right after a write, in frames: the audio queued
+ * ahead of the speaker at that moment, the sound server's share included.
+ * `ring` is the part still in the ALSA buffer (buffer size − snd_pcm_avail):
+ * what the daemon itself holds ahead. One write(2) per line on an O_APPEND descriptor,
  * so lines from several processes (speech-dispatcher and its module) never
  * interleave. Built by bench/run; never installed.
  */
@@ -24,7 +26,7 @@
 
 static int log_fd = -2;
 
-static void log_line(const char *call, long value, long delay, unsigned rate) {
+static void log_line(const char *call, long value, long delay, unsigned rate, long ring) {
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);
     if (log_fd == -2) {
@@ -33,16 +35,20 @@ static void log_line(const char *call, long value, long delay, unsigned rate) {
     }
     if (log_fd < 0) return;
     char line[160];
-    int length = snprintf(line, sizeof line, "%lld %d %s %ld %ld %u\n",
-                          (long long)now.tv_sec * 1000000000LL + now.tv_nsec, (int)getpid(), call, value, delay, rate);
+    int length = snprintf(line, sizeof line, "%lld %d %s %ld %ld %u %ld\n",
+                          (long long)now.tv_sec * 1000000000LL + now.tv_nsec, (int)getpid(), call, value, delay, rate, ring);
     if (length > 0) (void)!write(log_fd, line, (size_t)length);
 }
 
-static unsigned rate_of(snd_pcm_t *pcm) {
+static unsigned rate_of(snd_pcm_t *pcm, snd_pcm_uframes_t *buffer) {
     snd_pcm_hw_params_t *params;
     snd_pcm_hw_params_alloca(&params);
     unsigned rate = 0;
-    if (snd_pcm_hw_params_current(pcm, params) == 0) snd_pcm_hw_params_get_rate(params, &rate, NULL);
+    *buffer = 0;
+    if (snd_pcm_hw_params_current(pcm, params) == 0) {
+        snd_pcm_hw_params_get_rate(params, &rate, NULL);
+        snd_pcm_hw_params_get_buffer_size(params, buffer);
+    }
     return rate;
 }
 
@@ -50,7 +56,11 @@ static void log_write(const char *call, snd_pcm_t *pcm, snd_pcm_sframes_t writte
     if (written <= 0) return;
     snd_pcm_sframes_t delay = -1;
     if (snd_pcm_delay(pcm, &delay) < 0) delay = -1;
-    log_line(call, (long)written, (long)delay, rate_of(pcm));
+    snd_pcm_uframes_t buffer;
+    unsigned rate = rate_of(pcm, &buffer);
+    snd_pcm_sframes_t avail = snd_pcm_avail_update(pcm);
+    long ring = avail >= 0 && buffer > 0 ? (long)buffer - (long)avail : -1;
+    log_line(call, (long)written, (long)delay, rate, ring);
 }
 
 #define REAL(name) \
@@ -74,27 +84,27 @@ snd_pcm_sframes_t snd_pcm_writen(snd_pcm_t *pcm, void **bufs, snd_pcm_uframes_t 
 int snd_pcm_drop(snd_pcm_t *pcm) {
     REAL(snd_pcm_drop);
     int result = real(pcm);
-    log_line("drop", result, -1, 0);
+    log_line("drop", result, -1, 0, -1);
     return result;
 }
 
 int snd_pcm_drain(snd_pcm_t *pcm) {
     REAL(snd_pcm_drain);
     int result = real(pcm);
-    log_line("drain", result, -1, 0);
+    log_line("drain", result, -1, 0, -1);
     return result;
 }
 
 int snd_pcm_prepare(snd_pcm_t *pcm) {
     REAL(snd_pcm_prepare);
     int result = real(pcm);
-    log_line("prepare", result, -1, 0);
+    log_line("prepare", result, -1, 0, -1);
     return result;
 }
 
 int snd_pcm_close(snd_pcm_t *pcm) {
     REAL(snd_pcm_close);
     int result = real(pcm);
-    log_line("close", result, -1, 0);
+    log_line("close", result, -1, 0, -1);
     return result;
 }
