@@ -142,6 +142,13 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
+        // The fake Workers AI as a process for bench/run; not a product, never installed.
+        .executableTarget(
+            name: "herald-fake-workers-ai",
+            dependencies: ["HeraldTesting"],
+            swiftSettings: strictSettings
+        ),
+
         .testTarget(name: "HeraldCoreTests", dependencies: ["HeraldCore", "HeraldTesting"], swiftSettings: strictSettings),
         .testTarget(name: "HeraldEspeakTests", dependencies: ["HeraldEspeak", "HeraldTesting"], swiftSettings: strictSettings),
         .testTarget(

@@ -43,8 +43,10 @@ public struct SpeechStack: Sendable {
             engines: engines, languages: languages, defaultVoices: defaultVoices, cooldown: configuration.cloudflare.cooldown,
             logger: logger)
         sink = AlsaSink(device: configuration.audioDevice, logger: logger)
+        // Short phrases a screen reader repeats all day come from memory, not the network.
         let player = Player(
-            engine: engine, sink: sink, preparer: TextPreparer(maxChunkCharacters: Self.chunkCharacters), logger: logger)
+            engine: CachingEngine(engine), sink: sink, preparer: TextPreparer(maxChunkCharacters: Self.chunkCharacters),
+            logger: logger)
         scheduler = Scheduler(player: player, logger: logger)
         voices = await engine.voices()
         engineFormats = Dictionary(engines.map { ($0.name, EngineFactory.format(of: $0)) }) { first, _ in first }

@@ -76,6 +76,7 @@ public final class FakeWorkersAI: Sendable {
         var connections: [any Channel] = []
         var sockets: [any Channel] = []
         var stopped = false
+        var socketObserver: (@Sendable (FakeWorkersAISocketEvent) -> Void)?
     }
 
     let state = Mutex(State())

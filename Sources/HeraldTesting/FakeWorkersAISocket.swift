@@ -223,6 +223,7 @@ private final class FakeSocketHandler: ChannelInboundHandler {
             text += words
         case "Flush":
             sequence += 1
+            fake.notify(.flushReceived(sequence: sequence))
             let settings = fake.socketSettings
             let flush = Flush(text: text, sequence: sequence, fault: settings.fault)
             text = ""
@@ -277,6 +278,7 @@ private final class FakeSocketHandler: ChannelInboundHandler {
             guard handler.generation == generation, handler.context != nil else { return }
             if index < frames.count {
                 handler.send(WebSocketFrame(fin: true, opcode: .binary, data: ByteBuffer(bytes: frames[index])))
+                if index == 0 { handler.fake.notify(.firstAudioSent(sequence: flush.sequence)) }
                 if interval > .zero {
                     handler.context?.eventLoop.scheduleTask(in: .nanoseconds(Int64(interval.nanoseconds))) { step(index + 1) }
                 } else {

@@ -1,6 +1,6 @@
 /// A piece of an utterance's text as it goes to an engine: words, index marks
 /// between them, and pauses, in order.
-public enum SpeechSegment: Sendable, Equatable {
+public enum SpeechSegment: Sendable, Hashable {
     case text(String)
     /// An SSML `<mark name>`: reported when playback reaches this point.
     case mark(String)
@@ -10,7 +10,7 @@ public enum SpeechSegment: Sendable, Equatable {
 
 /// What one engine call synthesises: about a sentence, never more than the
 /// engine's character limit, so the first audio comes after the first sentence.
-public struct SpeechChunk: Sendable, Equatable {
+public struct SpeechChunk: Sendable, Hashable {
     public var segments: [SpeechSegment]
     /// The language of this part of the text (SSML `xml:lang`), when it says;
     /// it goes before the message's own language in choosing an engine.

@@ -1,0 +1,85 @@
+import HeraldCore
+import HeraldTesting
+import Synchronization
+import Testing
+
+/// An engine that counts its calls, so a test can tell a cache hit from a miss.
+private final class CountingEngine: SpeechEngine {
+    let tone = ToneEngine(name: "counting")
+    let calls = Mutex(0)
+    let engineName = Mutex("counting")
+
+    var name: String { engineName.withLock { $0 } }
+    func voices() async -> [Voice] { await tone.voices() }
+
+    func synthesize(_ chunk: SpeechChunk, settings: VoiceSettings) -> AsyncThrowingStream<SynthesisOutput, any Error> {
+        calls.withLock { $0 += 1 }
+        return tone.synthesize(chunk, settings: settings)
+    }
+}
+
+private func collect(_ stream: AsyncThrowingStream<SynthesisOutput, any Error>) async throws -> [SynthesisOutput] {
+    var outputs: [SynthesisOutput] = []
+    for try await output in stream { outputs.append(output) }
+    return outputs
+}
+
+@Suite struct CachingEngineTests {
+    let link = SpeechChunk([.text("link")])
+
+    @Test func aRepeatedShortChunkIsServedFromTheCacheWithTheSameOutput() async throws {
+        let inner = CountingEngine()
+        let engine = CachingEngine(inner)
+        let first = try await collect(engine.synthesize(link, settings: VoiceSettings()))
+        let second = try await collect(engine.synthesize(link, settings: VoiceSettings()))
+        #expect(first == second)
+        #expect(!first.isEmpty)
+        #expect(inner.calls.withLock { $0 } == 1)
+    }
+
+    @Test func otherSettingsTextOrEngineAreMisses() async throws {
+        let inner = CountingEngine()
+        let engine = CachingEngine(inner)
+        _ = try await collect(engine.synthesize(link, settings: VoiceSettings()))
+        var faster = VoiceSettings()
+        faster.rate = 50
+        _ = try await collect(engine.synthesize(link, settings: faster))
+        _ = try await collect(engine.synthesize(SpeechChunk([.text("button")]), settings: VoiceSettings()))
+        inner.engineName.withLock { $0 = "fallback" }
+        _ = try await collect(engine.synthesize(link, settings: VoiceSettings()))
+        #expect(inner.calls.withLock { $0 } == 4)
+    }
+
+    @Test func longChunksAndFailuresAreNotKept() async throws {
+        let inner = CountingEngine()
+        let engine = CachingEngine(inner, maxCharacters: 10)
+        let long = SpeechChunk([.text("a sentence longer than ten characters")])
+        _ = try await collect(engine.synthesize(long, settings: VoiceSettings()))
+        _ = try await collect(engine.synthesize(long, settings: VoiceSettings()))
+        #expect(inner.calls.withLock { $0 } == 2)
+        #expect(engine.usage.entries == 0)
+
+        let failing = CachingEngine(ToneEngine(failWord: "boom"))
+        await #expect(throws: EngineError.self) {
+            _ = try await collect(failing.synthesize(SpeechChunk([.text("boom")]), settings: VoiceSettings()))
+        }
+        #expect(failing.usage.entries == 0)
+    }
+
+    @Test func theLeastRecentlyUsedEntryGoesWhenTheBudgetIsFull() async throws {
+        let inner = CountingEngine()
+        // "ab" is 20 ms at 8 kHz: 160 samples, 320 bytes; room for two such entries.
+        let engine = CachingEngine(inner, maxBytes: 700)
+        let words = ["ab", "cd", "ef"].map { SpeechChunk([.text($0)]) }
+        _ = try await collect(engine.synthesize(words[0], settings: VoiceSettings()))
+        _ = try await collect(engine.synthesize(words[1], settings: VoiceSettings()))
+        _ = try await collect(engine.synthesize(words[0], settings: VoiceSettings()))  // hit: "cd" is now the oldest
+        _ = try await collect(engine.synthesize(words[2], settings: VoiceSettings()))
+        #expect(engine.usage.entries == 2)
+        #expect(engine.usage.bytes <= 700)
+        _ = try await collect(engine.synthesize(words[0], settings: VoiceSettings()))
+        #expect(inner.calls.withLock { $0 } == 3)
+        _ = try await collect(engine.synthesize(words[1], settings: VoiceSettings()))
+        #expect(inner.calls.withLock { $0 } == 4)
+    }
+}

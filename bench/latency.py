@@ -1,0 +1,642 @@
+#!/usr/bin/python3
+"""The latency benchmark's driver: one SSIP client for both daemons.
+
+bench/run starts the daemons and calls this. Every time here is
+CLOCK_MONOTONIC (time.monotonic_ns), the clock the ALSA shim stamps with,
+so "request sent" and "audio handed to ALSA" compare directly.
+"""
+import argparse
+import bisect
+import json
+import os
+import queue
+import socket
+import statistics
+import sys
+import threading
+import time
+
+WRITES = ("writei", "writen")
+STOPS = ("drop", "close")
+MS = 1_000_000
+
+
+def now():
+    return time.monotonic_ns()
+
+
+class AlsaLog:
+    """The shim's log of one daemon (its processes), read as it grows."""
+
+    def __init__(self, path):
+        self.path = path
+        self.offset = 0
+        self.events = []  # (ns, pid, call, value, delay, rate, ring), sorted by ns
+        self.times = []
+
+    def refresh(self):
+        try:
+            with open(self.path, "rb") as f:
+                f.seek(self.offset)
+                data = f.read()
+        except FileNotFoundError:
+            return
+        cut = data.rfind(b"\n") + 1
+        self.offset += cut
+        new = []
+        for line in data[:cut].decode().splitlines():
+            p = line.split()
+            if len(p) == 7:
+                new.append((int(p[0]), int(p[1]), p[2], int(p[3]), int(p[4]), int(p[5]), int(p[6])))
+        if new:
+            self.events.extend(new)
+            self.events.sort()
+            self.times = [e[0] for e in self.events]
+
+    def first(self, calls, after, before=None):
+        self.refresh()
+        for e in self.events[bisect.bisect_left(self.times, after):]:
+            if before is not None and e[0] >= before:
+                return None
+            if e[2] in calls:
+                return e
+        return None
+
+    def wait_first(self, calls, after, timeout=5.0):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            e = self.first(calls, after)
+            if e:
+                return e
+            time.sleep(0.001)
+        return None
+
+    def between(self, calls, start, end):
+        self.refresh()
+        i, j = bisect.bisect_left(self.times, start), bisect.bisect_left(self.times, end)
+        return [e for e in self.events[i:j] if e[2] in calls]
+
+
+class SSIP:
+    """A raw SSIP connection; a reader thread stamps every reply and event."""
+
+    def __init__(self, path, name):
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.connect(path)
+        self.replies = queue.Queue()
+        self.events = []  # (ns, code, msg_id)
+        self.lock = threading.Lock()
+        threading.Thread(target=self._read, daemon=True).start()
+        self.cmd(f"SET self CLIENT_NAME bench:{name}:main")
+        self.cmd("SET self NOTIFICATION all on")
+        self.cmd("SET self LANGUAGE en")
+
+    def _read(self):
+        buffer, lines = b"", []
+        while True:
+            try:
+                data = self.sock.recv(65536)
+            except OSError:
+                return
+            if not data:
+                return
+            stamp = now()
+            buffer += data
+            while b"\r\n" in buffer:
+                line, buffer = buffer.split(b"\r\n", 1)
+                line = line.decode(errors="replace")
+                lines.append(line[4:])
+                if len(line) >= 4 and line[3] == "-":
+                    continue
+                code, body = line[:3], lines
+                lines = []
+                if code.startswith("7"):
+                    msg = int(body[0]) if body and body[0].isdigit() else -1
+                    with self.lock:
+                        self.events.append((stamp, code, msg))
+                else:
+                    self.replies.put((stamp, code, body))
+
+    def send(self, text):
+        self.sock.sendall(text.encode())
+
+    def reply(self, timeout=10):
+        return self.replies.get(timeout=timeout)
+
+    def cmd(self, line):
+        self.send(line + "\r\n")
+        return self.reply()
+
+    def speak(self, text):
+        stamp, code, _ = self.cmd("SPEAK")
+        assert code == "230", code
+        t0 = now()
+        self.send(text + "\r\n.\r\n")
+        _, code, body = self.reply()
+        assert code == "225", (code, body)
+        return t0, int(body[0])
+
+    def char(self, c):
+        t0 = now()
+        self.send(f"CHAR {c}\r\n")
+        _, code, body = self.reply()
+        assert code == "225", (code, body)
+        return t0, int(body[0])
+
+    def wait_event(self, msg, codes=("702", "703"), timeout=20.0):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self.lock:
+                for e in self.events:
+                    if e[2] == msg and e[1] in codes:
+                        return e
+            time.sleep(0.001)
+        return None
+
+
+SHORT = [
+    "Hello, this is a short sentence number {}.",
+    "The file was saved in folder {}.",
+    "You have {} new messages in your inbox.",
+    "Press enter to open item {} of the list.",
+]
+LONG = ("This is a longer paragraph that keeps the voice busy for a few seconds, "
+        "so that a stop arrives while audio is playing. It goes on with a second sentence, "
+        "and a third one follows it, all of them read without a pause.")
+
+
+def stats(values):
+    values = [v for v in values if v is not None]
+    if not values:
+        return None
+    values = sorted(values)
+    p90 = values[min(len(values) - 1, int(round(0.9 * (len(values) - 1))))]
+    return {"median": statistics.median(values), "p90": p90, "n": len(values), "max": values[-1]}
+
+
+def queued_ms(log, start, end, field=4):
+    """The most audio ahead of playback after any write of the utterance:
+    field 4, snd_pcm_delay (to the speaker); field 6, the ALSA buffer's fill."""
+    writes = log.between(WRITES, start, end)
+    delays = [e[field] * 1000.0 / e[5] for e in writes if e[field] >= 0 and e[5] > 0]
+    return max(delays) if delays else None
+
+
+def settle(seconds=0.25):
+    time.sleep(seconds)
+
+
+def run_offline(name, sock, log, rounds):
+    c = SSIP(sock, name)
+    out = {}
+    # Warm: the first utterance opens the device and loads the voice.
+    for text in ("Warm up.", "Ready."):
+        _, msg = c.speak(text)
+        c.wait_event(msg)
+        settle()
+    speak, queued, ring = [], [], []
+    for i in range(rounds):
+        t0, msg = c.speak(SHORT[i % len(SHORT)].format(i + 2))
+        end = c.wait_event(msg)
+        w = log.first(WRITES, t0)
+        speak.append((w[0] - t0) / MS if w else None)
+        queued.append(queued_ms(log, t0, end[0] if end else now()))
+        ring.append(queued_ms(log, t0, end[0] if end else now(), field=6))
+        settle()
+    out["speak"], out["queued"], out["queued_ring"] = stats(speak), stats(queued), stats(ring)
+    chars = []
+    for i in range(rounds):
+        t0, msg = c.char("abcdefghijklmnopqrstuvwxyz"[i % 26])
+        c.wait_event(msg)
+        w = log.first(WRITES, t0)
+        chars.append((w[0] - t0) / MS if w else None)
+        settle()
+    out["char"] = stats(chars)
+    drops, cancels = [], []
+    for i in range(rounds):
+        ts, msg = c.speak(LONG)
+        if not log.wait_first(WRITES, ts):
+            continue
+        time.sleep(0.3)
+        t0 = now()
+        c.cmd("CANCEL self")
+        ev = c.wait_event(msg, ("703", "702"), 5)
+        d = log.wait_first(STOPS, t0, 1.0)
+        drops.append((d[0] - t0) / MS if d else None)
+        cancels.append((ev[0] - t0) / MS if ev and ev[1] == "703" else None)
+        settle(0.4)
+    out["cancel_drop"], out["cancel_703"] = stats(drops), stats(cancels)
+    important = []
+    for i in range(rounds):
+        c.cmd("SET self PRIORITY text")
+        ts, msg = c.speak(LONG)
+        if not log.wait_first(WRITES, ts):
+            continue
+        time.sleep(0.3)
+        c.cmd("SET self PRIORITY important")
+        t0, msg2 = c.speak(f"Important news number {i}.")
+        c.wait_event(msg2)
+        d = log.first(STOPS, t0)
+        w = log.first(WRITES, d[0]) if d else None
+        important.append((w[0] - t0) / MS if w else None)
+        c.cmd("SET self PRIORITY text")
+        c.cmd("CANCEL self")
+        settle(0.4)
+    out["important"] = stats(important)
+    return c, out
+
+
+def run_storm(c, log, seconds, rate=50):
+    c.cmd("SET self PRIORITY text")
+    starts = []
+    begin = now()
+    for k in range(int(seconds * rate)):
+        target = begin + k * (1_000_000_000 // rate)
+        while now() < target:
+            time.sleep(0.0002)
+        c.cmd("CANCEL self")
+        t0, _ = c.speak(SHORT[k % len(SHORT)].format(k))
+        starts.append(t0)
+    time.sleep(1.0)
+    c.cmd("CANCEL self")
+    lat, missed = [], 0
+    for k, t0 in enumerate(starts):
+        end = starts[k + 1] if k + 1 < len(starts) else t0 + 1_000_000_000
+        w = log.first(WRITES, t0, end)
+        if w:
+            lat.append((w[0] - t0) / MS)
+        else:
+            missed += 1
+    s = stats(lat) or {}
+    s["missed"] = missed
+    s["pairs"] = len(starts)
+    s["achieved_rate"] = len(starts) / ((starts[-1] - starts[0]) / 1e9) if len(starts) > 1 else 0
+    settle(0.5)
+    return s
+
+
+class Fake:
+    """The fake Workers AI process's event stream and commands."""
+
+    def __init__(self, stdin_path, stdout_path):
+        self.stdin = open(stdin_path, "w")
+        self.stdout_path = stdout_path
+        self.offset = 0
+        self.events = []
+
+    def command(self, line):
+        self.stdin.write(line + "\n")
+        self.stdin.flush()
+
+    def refresh(self):
+        with open(self.stdout_path) as f:
+            f.seek(self.offset)
+            data = f.read()
+        cut = data.rfind("\n") + 1
+        self.offset += cut
+        for line in data[:cut].splitlines():
+            p = line.split()
+            if p and p[0] in ("flush", "first-audio"):
+                self.events.append((int(p[2]), p[0]))
+            elif p and p[0] == "count":
+                self.count = int(p[1])
+
+    def first(self, kind, after):
+        self.refresh()
+        for t, k in sorted(self.events):
+            if k == kind and t >= after:
+                return t
+        return None
+
+    def flushes(self):
+        self.count = None
+        self.command("count")
+        deadline = time.monotonic() + 5
+        while self.count is None and time.monotonic() < deadline:
+            time.sleep(0.01)
+            self.refresh()
+        return self.count
+
+
+def long_sentences(words=2000):
+    sentences, n = [], 0
+    while n < words:
+        k = len(sentences)
+        sentence = f"Sentence {k} of the long text carries about ten words of plain reading."
+        sentences.append(sentence)
+        n += len(sentence.split())
+    return sentences
+
+
+def gaps(log, start, end, sentences=None, ms_per_char=60):
+    """Silences in the audio: a write that came after the device had played
+    everything before it (by snd_pcm_delay at the previous write). Returns
+    (gap ms, at a sentence boundary?) pairs; boundaries are where the fake's
+    audio for each sentence (60 ms a character) ends, within 100 ms."""
+    writes = log.between(WRITES, start, end)
+    rate = writes[0][5] if writes and writes[0][5] > 0 else 24000
+    bounds, total = [], 0
+    for sentence in sentences or []:
+        total += len(sentence) * ms_per_char * rate // 1000
+        bounds.append(total)
+    found, written = [], 0
+    for prev, cur in zip(writes, writes[1:]):
+        written += prev[3]
+        if prev[4] < 0 or prev[5] <= 0:
+            continue
+        dry = prev[0] + prev[4] * 1_000_000_000 // prev[5]
+        if cur[0] > dry:
+            boundary = any(abs(written - b) <= rate // 10 for b in bounds)
+            found.append(((cur[0] - dry) / MS, boundary))
+    return found
+
+
+def run_cloud(sock, log, fake, rounds, long_seconds):
+    # Herald keeps to Deepgram's 20 flushes a minute per connection (then it
+    # falls back to espeak-ng): 2 + 5 + 5 + 3 + ~3 sentences stay below.
+    rounds = min(rounds, 5)
+    c = SSIP(sock, "cloud")
+    out = {}
+    fake.command("delay 0")
+    for text in ("Warm up.", "Ready."):
+        _, msg = c.speak(text)
+        c.wait_event(msg)
+        settle()
+    share, total = [], []
+    for i in range(rounds):
+        t0, msg = c.speak(SHORT[i % len(SHORT)].format(i + 100))
+        c.wait_event(msg, timeout=30)
+        w = log.first(WRITES, t0)
+        f, a = fake.first("flush", t0), fake.first("first-audio", t0)
+        if w and f and a:
+            total.append((w[0] - t0) / MS)
+            share.append(((w[0] - t0) - (a - f)) / MS)
+        settle()
+    out["cloud_share"], out["cloud_total"] = stats(share), stats(total)
+    fake.command("delay 100")
+    delayed = []
+    for i in range(rounds):
+        t0, msg = c.speak(SHORT[i % len(SHORT)].format(i + 200))
+        c.wait_event(msg, timeout=30)
+        w = log.first(WRITES, t0)
+        delayed.append((w[0] - t0) / MS if w else None)
+        settle()
+    out["cloud_100ms"] = stats(delayed)
+    # Cache: the first of each is a miss (100 ms away); the repeats must not reach the service.
+    words = ["link", "button", "heading level 2"]
+    for word in words:
+        _, msg = c.speak(word)
+        c.wait_event(msg, timeout=30)
+        settle()
+    before = fake.flushes()
+    hits = []
+    for i in range(rounds):
+        t0, msg = c.speak(words[i % len(words)])
+        c.wait_event(msg, timeout=30)
+        w = log.first(WRITES, t0)
+        hits.append((w[0] - t0) / MS if w else None)
+        settle()
+    after = fake.flushes()
+    out["cache"] = stats(hits)
+    if out["cache"] is not None:
+        out["cache"]["service_requests"] = (after - before) if after is not None and before is not None else None
+    # A 2,000-word text, 150 ms before each flush's first byte: silences between sentences.
+    fake.command("delay 150")
+    sentences = long_sentences()
+    t0, msg = c.speak(" ".join(sentences))
+    time.sleep(long_seconds)
+    end = now()
+    c.cmd("CANCEL self")
+    found = gaps(log, t0, end, sentences)
+    fake.refresh()
+    flushes = len([1 for t, k in fake.events if k == "flush" and t0 <= t <= end])
+    at_bounds = [g for g, b in found if b]
+    out["long_gaps"] = {"max": max(at_bounds) if at_bounds else 0.0,
+                        "max_anywhere": max([g for g, _ in found]) if found else 0.0,
+                        "over_20ms": len([g for g, _ in found if g > 20]),
+                        "sentences": flushes, "seconds": long_seconds}
+    fake.command("delay 0")
+    settle(0.5)
+    return c, out
+
+
+def run_dbus(address, log, rounds):
+    """CANCEL → drop and → Canceled over Herald's D-Bus interface (python3-gi)."""
+    from gi.repository import Gio, GLib
+    bus = Gio.DBusConnection.new_for_address_sync(
+        address, Gio.DBusConnectionFlags.AUTHENTICATION_CLIENT | Gio.DBusConnectionFlags.MESSAGE_BUS_CONNECTION, None, None)
+    context = GLib.MainContext.default()
+    canceled = {}
+
+    def on_signal(_c, _s, _p, _i, signal, params):
+        canceled[params.unpack()[0]] = now()
+
+    bus.signal_subscribe("org.herald.Speech1", "org.herald.Speech1", "Canceled", "/org/herald/Speech1", None,
+                         Gio.DBusSignalFlags.NONE, on_signal)
+
+    def call(method, args, sig):
+        return bus.call_sync("org.herald.Speech1", "/org/herald/Speech1", "org.herald.Speech1", method,
+                             GLib.Variant(sig, args), None, Gio.DBusCallFlags.NONE, 5000, None)
+
+    drops, events, firsts = [], [], []
+    for i in range(rounds + 1):
+        ts = now()
+        msg = call("Speak", (LONG, "text", {}), "(ssa{sv})").unpack()[0]
+        w = log.wait_first(WRITES, ts)
+        if not w:
+            continue
+        if i > 0:
+            firsts.append((w[0] - ts) / MS)
+        time.sleep(0.3)
+        t0 = now()
+        call("Cancel", ("self",), "(s)")
+        deadline = time.monotonic() + 5
+        while msg not in canceled and time.monotonic() < deadline:
+            context.iteration(False)
+            time.sleep(0.0002)
+        d = log.wait_first(STOPS, t0, 1.0)
+        if i > 0:
+            drops.append((d[0] - t0) / MS if d else None)
+            events.append((canceled[msg] - t0) / MS if msg in canceled else None)
+        settle(0.4)
+    return {"dbus_speak": stats(firsts), "dbus_cancel_drop": stats(drops), "dbus_cancel_signal": stats(events)}
+
+
+def pids_of(root):
+    """root and its descendants (speech-dispatcher's modules are its children)."""
+    found, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        found.append(pid)
+        try:
+            for task in os.listdir(f"/proc/{pid}/task"):
+                with open(f"/proc/{pid}/task/{task}/children") as f:
+                    todo.extend(int(x) for x in f.read().split())
+        except OSError:
+            pass
+    return found
+
+
+def rss_mb(root):
+    total = 0
+    for pid in pids_of(root):
+        try:
+            with open(f"/proc/{pid}/status") as f:
+                for line in f:
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1])
+        except OSError:
+            pass
+    return total / 1024.0
+
+
+def usage(root):
+    """(CPU ticks, context switches over all threads, switches by thread name) of root and its descendants."""
+    ticks, switches, by_thread = 0, 0, {}
+    for pid in pids_of(root):
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            ticks += int(fields[11]) + int(fields[12])
+            for task in os.listdir(f"/proc/{pid}/task"):
+                with open(f"/proc/{pid}/task/{task}/status") as f:
+                    for line in f:
+                        if line.startswith("Name:"):
+                            name = f"{pid}/{task} {line.split(None, 1)[1].strip()}"
+                        if "ctxt_switches" in line:
+                            switches += int(line.split()[1])
+                            by_thread[name] = by_thread.get(name, 0) + int(line.split()[1])
+        except OSError:
+            pass
+    return ticks, switches, by_thread
+
+
+def idle(roots, seconds):
+    hz = os.sysconf("SC_CLK_TCK")
+    before = {k: usage(v) for k, v in roots.items()}
+    time.sleep(seconds)
+    after = {k: usage(v) for k, v in roots.items()}
+    return {k: {"cpu_ms": (after[k][0] - before[k][0]) * 1000.0 / hz,
+                "wakeups_per_s": (after[k][1] - before[k][1]) / seconds,
+                "wakeups_by_thread": {t: n - before[k][2].get(t, 0) for t, n in after[k][2].items()
+                                      if n - before[k][2].get(t, 0) > 0}} for k in roots}
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--herald-socket")
+    ap.add_argument("--herald-log")
+    ap.add_argument("--herald-pid", type=int)
+    ap.add_argument("--speechd-socket")
+    ap.add_argument("--speechd-log")
+    ap.add_argument("--speechd-pid", type=int)
+    ap.add_argument("--cloud-socket")
+    ap.add_argument("--cloud-log")
+    ap.add_argument("--fake-stdin")
+    ap.add_argument("--fake-stdout")
+    ap.add_argument("--dbus-address")
+    ap.add_argument("--rounds", type=int, default=15)
+    ap.add_argument("--storm-seconds", type=float, default=10)
+    ap.add_argument("--long-seconds", type=float, default=25)
+    ap.add_argument("--idle-seconds", type=float, default=60)
+    ap.add_argument("--json")
+    ap.add_argument("--only", default="offline,storm,dbus,cloud,idle",
+                    help="comma-separated parts to run: offline,storm,dbus,cloud,idle")
+    a = ap.parse_args()
+    only = set(a.only.split(","))
+    result = {"herald": {}, "speechd": {}}
+    daemons = [("herald", a.herald_socket, AlsaLog(a.herald_log)), ("speechd", a.speechd_socket, AlsaLog(a.speechd_log))]
+    for name, sock, log in daemons:
+        if "offline" in only:
+            print(f"bench: offline figures, {name}", file=sys.stderr)
+            _, out = run_offline(name, sock, log, a.rounds)
+            result[name].update(out)
+        if "storm" in only:
+            print(f"bench: storm, {name}", file=sys.stderr)
+            result[name]["storm"] = run_storm(SSIP(sock, name + "-storm"), log, a.storm_seconds)
+    if a.dbus_address and "dbus" in only:
+        print("bench: D-Bus, herald", file=sys.stderr)
+        result["herald"].update(run_dbus(a.dbus_address, daemons[0][2], a.rounds))
+    if a.cloud_socket and "cloud" in only:
+        print("bench: cloud figures, herald", file=sys.stderr)
+        _, out = run_cloud(a.cloud_socket, AlsaLog(a.cloud_log), Fake(a.fake_stdin, a.fake_stdout), a.rounds, a.long_seconds)
+        result["herald"].update(out)
+    result["herald"]["rss_mb"] = rss_mb(a.herald_pid)
+    result["speechd"]["rss_mb"] = rss_mb(a.speechd_pid)
+    print(f"bench: idle for {a.idle_seconds:g} s", file=sys.stderr)
+    time.sleep(2)  # let both finish playing out
+    usage_idle = idle({"herald": a.herald_pid, "speechd": a.speechd_pid}, a.idle_seconds if "idle" in only else 0.1)
+    for k in usage_idle:
+        result[k]["idle"] = usage_idle[k]
+        result[k]["idle"]["seconds"] = a.idle_seconds
+    if a.json:
+        with open(a.json, "w") as f:
+            json.dump(result, f, indent=1)
+    print_table(result)
+
+
+def fmt(s, key="median"):
+    if s is None:
+        return "—"
+    if isinstance(s, dict):
+        if s.get(key) is None:
+            return "—"
+        return f"{s[key]:.1f} (p90 {s['p90']:.1f})" if key == "median" and "p90" in s else f"{s[key]:.1f}"
+    return f"{s:.1f}"
+
+
+def ratio(h, s, key="median"):
+    try:
+        hv = h[key] if isinstance(h, dict) else h
+        sv = s[key] if isinstance(s, dict) else s
+        return f"{hv / sv:.2f}" if sv else "—"
+    except (TypeError, KeyError):
+        return "—"
+
+
+def print_table(r):
+    h, s = r["herald"], r["speechd"]
+    rows = [
+        ("SPEAK → first audio, ms", "speak"),
+        ("CHAR → first audio, ms", "char"),
+        ("CANCEL → snd_pcm_drop, ms", "cancel_drop"),
+        ("CANCEL → 703 CANCELED, ms", "cancel_703"),
+        ("important over text → first audio, ms", "important"),
+        ("audio queued ahead of playback, snd_pcm_delay (max per utterance), ms", "queued"),
+        ("  of which in the ALSA buffer (buffer − avail), ms", "queued_ring"),
+        ("storm 50 CANCEL+SPEAK/s → first audio, ms", "storm"),
+    ]
+    lines = ["| figure | Herald | Speech Dispatcher | ratio |", "|---|---|---|---|"]
+    for label, key in rows:
+        lines.append(f"| {label} | {fmt(h.get(key))} | {fmt(s.get(key))} | {ratio(h.get(key), s.get(key))} |")
+    for name in ("storm",):
+        for who, d in (("Herald", h), ("Speech Dispatcher", s)):
+            st = d.get(name) or {}
+            lines.append(f"| storm: pairs sent / without audio before the next ({who}) | "
+                         f"{st.get('pairs', '—')} at {st.get('achieved_rate', 0):.0f}/s | {st.get('missed', '—')} | |")
+    lines.append(f"| RSS after use (daemon + modules), MB | {fmt(h.get('rss_mb'))} | {fmt(s.get('rss_mb'))} | "
+                 f"{ratio(h.get('rss_mb'), s.get('rss_mb'))} |")
+    hi, si = h.get("idle", {}), s.get("idle", {})
+    lines.append(f"| idle CPU over {hi.get('seconds', 0):g} s, ms | {fmt(hi.get('cpu_ms'))} | {fmt(si.get('cpu_ms'))} | |")
+    lines.append(f"| idle wake-ups (context switches)/s | {fmt(hi.get('wakeups_per_s'))} | {fmt(si.get('wakeups_per_s'))} | |")
+    for label, key in [("D-Bus Speak → first audio, ms", "dbus_speak"),
+                       ("D-Bus Cancel → snd_pcm_drop, ms", "dbus_cancel_drop"),
+                       ("D-Bus Cancel → Canceled signal, ms", "dbus_cancel_signal"),
+                       ("cloud (fake, 0 ms): SPEAK → first audio, ms", "cloud_total"),
+                       ("cloud (fake, 0 ms): Herald's own share, ms", "cloud_share"),
+                       ("cloud (fake, 100 ms before first byte): SPEAK → first audio, ms", "cloud_100ms"),
+                       ("cache: repeated \"link\"/\"button\"/\"heading level 2\" → first audio, ms", "cache")]:
+        lines.append(f"| {label} | {fmt(h.get(key))} | n/a | |")
+    if h.get("cache"):
+        lines.append(f"| cache: requests to the service during the repeats | {h['cache'].get('service_requests')} | n/a | |")
+    g = h.get("long_gaps")
+    if g:
+        lines.append(f"| cloud 2,000 words, 150 ms per flush: longest gap between sentences, ms ({g['sentences']} "
+                     f"sentences requested in {g['seconds']:g} s) | {g['max']:.1f} | n/a | |")
+        lines.append(f"| same: longest gap anywhere, ms (gaps over 20 ms) | {g.get('max_anywhere', 0):.1f} "
+                     f"({g['over_20ms']}) | n/a | |")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
