@@ -32,7 +32,8 @@ enum UnixSocketPath {
         if lstat(folder, &info) != 0 {
             guard errno == ENOENT else { throw .unsafeFolder(folder, lastError()) }
             let parent = Self.folder(of: folder)
-            if parent != folder, parent != "/" { try prepareFolder(for: folder) }
+            // Only the socket's own folder must be private; its parent may be /tmp.
+            if parent != folder, parent != "/" { try createMissing(parent) }
             guard mkdir(folder, 0o700) == 0 || errno == EEXIST else { throw .unsafeFolder(folder, lastError()) }
             guard lstat(folder, &info) == 0 else { throw .unsafeFolder(folder, lastError()) }
         }
@@ -43,6 +44,16 @@ enum UnixSocketPath {
         guard info.st_mode & 0o022 == 0 else {
             throw .unsafeFolder(folder, "other users can write to it; use a folder with mode 0700")
         }
+    }
+
+    /// Creates `folder` and its missing parents with mode 0700, as `mkdir -p`;
+    /// folders that exist are left as they are.
+    private static func createMissing(_ folder: String) throws(SSIPServiceError) {
+        var info = stat()
+        guard lstat(folder, &info) != 0 else { return }
+        let parent = Self.folder(of: folder)
+        if parent != folder, parent != "/" { try createMissing(parent) }
+        guard mkdir(folder, 0o700) == 0 || errno == EEXIST else { throw .unsafeFolder(folder, lastError()) }
     }
 
     static func occupant(of path: String) -> Occupant {

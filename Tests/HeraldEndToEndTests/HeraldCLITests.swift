@@ -131,19 +131,7 @@ func herald(_ arguments: [String], environment: [String: String], timeout: Durat
         if command == "status" { #expect(result.output.contains("not running"), "\(result)") }
 
         // Nothing takes the name in the next second (a started heraldd would within ~0.3 s).
-        let appeared = await withTaskGroup(of: Bool.self) { group in
-            group.addTask {
-                for await change in owners where change.newOwner != nil { return true }
-                return false
-            }
-            group.addTask {
-                try? await Task.sleep(for: .seconds(1))
-                return false
-            }
-            let first = await group.next() ?? false
-            group.cancelAll()
-            return first
-        }
+        let appeared = await anOwnerAppears(in: owners, within: .seconds(1))
         #expect(!appeared, "herald \(command) started a daemon")
         #expect(try await watcher.nameHasOwner(HeraldDaemonProcess.busName) == false)
         #expect(!FileManager.default.fileExists(atPath: folder.runtime.appendingPathComponent("herald/heraldd.log").path))

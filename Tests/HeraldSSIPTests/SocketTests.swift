@@ -106,6 +106,19 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: file))
     }
 
+    @Test func aPrivateFolderInASharedParentIsFine() async throws {
+        // Without XDG_RUNTIME_DIR the socket goes to /tmp/herald-UID: /tmp is world-writable, the folder is not.
+        let folder = "/tmp/herald-test-\(getuid())-\(UInt32.random(in: 0...UInt32.max))"
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let (service, _) = Self.service(folder + "/nested/ssip.sock")
+        try await service.bind()
+        let running = Task { try await service.run() }
+        running.cancel()
+        try await running.value
+        let attributes = try FileManager.default.attributesOfItem(atPath: folder + "/nested")
+        #expect((attributes[.posixPermissions] as? Int) == 0o700)
+    }
+
     @Test func speechdCompatListensWhenFreeAndStepsAsideOtherwise() async throws {
         let runtime = SSIPTestServer.makeSocketFolder()
         let environment = ["XDG_RUNTIME_DIR": runtime]

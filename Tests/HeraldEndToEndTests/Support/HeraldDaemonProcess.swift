@@ -137,6 +137,24 @@ final class HeraldDaemonProcess: @unchecked Sendable {
 }
 
 /// Whether process `pid` has exited (gone, or a zombie not yet reaped).
+/// True when `owners` reports a new owner within `time`: a command that must
+/// not start heraldd is watched this long (a started one owns the name in about 0.3 s).
+func anOwnerAppears(in owners: AsyncStream<DBusNameOwnerChange>, within time: Duration) async -> Bool {
+    await withTaskGroup(of: Bool.self) { group in
+        group.addTask {
+            for await change in owners where change.newOwner != nil { return true }
+            return false
+        }
+        group.addTask {
+            try? await Task.sleep(for: time)
+            return false
+        }
+        let first = await group.next() ?? false
+        group.cancelAll()
+        return first
+    }
+}
+
 func isGone(_ pid: pid_t) -> Bool {
     guard kill(pid, 0) == 0 else { return true }
     let stat = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
