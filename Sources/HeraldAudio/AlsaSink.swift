@@ -26,7 +26,11 @@ public final class AlsaSink: AudioSink {
 
     /// Starts the owner thread; the device itself is opened by the first `play`,
     /// so a sink for a missing device can be made (and reports it when used).
-    public init(device: String = "default", logger: Logger) {
+    /// - Parameter closeWhenIdle: the device is closed after this long with
+    ///   nothing to play, so an idle desktop has no sound-server thread waking
+    ///   Herald (PulseAudio's client thread ticks while a stream is open); the
+    ///   next audio reopens it, about a millisecond later.
+    public init(device: String = "default", closeWhenIdle: Duration = .seconds(30), logger: Logger) {
         self.device = device
         var logger = logger
         logger[metadataKey: "herald.audio.device"] = "\(device)"
@@ -35,7 +39,8 @@ public final class AlsaSink: AudioSink {
         }
         let core = SinkCore(wakeup: wakeup)
         self.core = core
-        let owner = Unmanaged.passRetained(PCMOwnerContext(core: core, device: device, logger: logger))
+        let owner = Unmanaged.passRetained(
+            PCMOwnerContext(core: core, device: device, closeWhenIdle: closeWhenIdle, logger: logger))
         var thread = pthread_t()
         let created = pthread_create(&thread, nil, { context in
             let context = Unmanaged<PCMOwnerContext>.fromOpaque(context!).takeRetainedValue()
@@ -165,11 +170,13 @@ struct Request: Sendable {
 final class PCMOwnerContext: Sendable {
     let core: SinkCore
     let device: String
+    let closeWhenIdle: Duration
     let logger: Logger
 
-    init(core: SinkCore, device: String, logger: Logger) {
+    init(core: SinkCore, device: String, closeWhenIdle: Duration, logger: Logger) {
         self.core = core
         self.device = device
+        self.closeWhenIdle = closeWhenIdle
         self.logger = logger
     }
 }

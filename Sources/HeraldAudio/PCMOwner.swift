@@ -10,7 +10,8 @@ internal import Logging
 /// blocking, and then sleeps in `poll()`: on the PCM's descriptors plus the
 /// eventfd while waiting for room in the buffer, on the eventfd with a
 /// one-period timeout while waiting for the buffer to play out, and on the
-/// eventfd alone, with no timeout, when there is nothing to do.
+/// eventfd alone when there is nothing to do: with the idle timeout while the
+/// device is open (then it is closed), without one once it is closed.
 final class PCMOwner {
     /// How long a device may make no progress before the request fails instead of
     /// hanging (a frozen sound server). Longer than the 1–2 s a PulseAudio sink
@@ -19,6 +20,7 @@ final class PCMOwner {
 
     private let core: SinkCore
     private let deviceName: String
+    private let closeWhenIdle: Duration
     private let logger: Logger
     private var pcm: PCMDevice?
     private var handledGeneration: UInt64 = 0
@@ -53,6 +55,7 @@ final class PCMOwner {
     init(_ context: PCMOwnerContext) {
         core = context.core
         deviceName = context.device
+        closeWhenIdle = context.closeWhenIdle
         logger = context.logger
     }
 
@@ -86,7 +89,17 @@ final class PCMOwner {
                 // requests wait (their wake-up was consumed above): take them now.
                 if stillQueued { continue }
                 if isShutDown { break }
-                waitForWakeup(timeout: -1)
+                guard pcm != nil else {
+                    waitForWakeup(timeout: -1)
+                    continue
+                }
+                // Idle with the device open: close it if nothing comes for a while.
+                let (seconds, attoseconds) = closeWhenIdle.components
+                let milliseconds = Int32(clamping: seconds * 1000 + attoseconds / 1_000_000_000_000_000)
+                if !waitForWakeup(timeout: milliseconds) {
+                    pcm = nil
+                    logger.debug("Closed the idle audio device")
+                }
                 continue
             }
             let step: Step
@@ -306,9 +319,11 @@ final class PCMOwner {
 
     // MARK: Waiting
 
-    private func waitForWakeup(timeout milliseconds: Int32) {
+    /// Sleeps until woken or `milliseconds` pass (-1: no limit); false when the time ran out.
+    @discardableResult
+    private func waitForWakeup(timeout milliseconds: Int32) -> Bool {
         var fds = [pollfd(fd: core.wakeup.fileDescriptor, events: Int16(POLLIN), revents: 0)]
-        _ = poll(&fds, 1, milliseconds)
+        return poll(&fds, 1, milliseconds) != 0
     }
 
     private func waitForRoom(since lastProgress: ContinuousClock.Instant) {

@@ -172,6 +172,28 @@ struct AlsaSinkTests {
             #expect(wav.rms() > 0.3)
         }
 
+        @Test func anIdleDeviceIsClosedAndReopenedForTheNextAudio() async throws {
+            let pulse = try #require(PrivatePulseAudio.current)
+            func streams() async throws -> Int {
+                let result = try #require(try await runCommand("/usr/bin/pactl", ["-s", pulse.server, "list", "short", "sink-inputs"]))
+                return result.output.split(separator: "\n").count
+            }
+            let sink = AlsaSink(device: "heraldpaced", closeWhenIdle: .milliseconds(300), logger: Logger(label: "test.alsa"))
+            defer { sink.shutdown() }
+            let chunk = try #require(TestTone.chunks(frequency: 440, seconds: 0.1, format: mono22k).first)
+            let before = try await streams()
+            #expect(try await sink.play(chunk) == .completed)
+            let playing = try await streams()
+            #expect(try await sink.drain() == .completed)
+            try await Task.sleep(for: .milliseconds(800))
+            let idle = try await streams()
+            let reopened = ContinuousClock.now
+            #expect(try await sink.play(chunk) == .completed)
+            #expect(try await sink.drain() == .completed)
+            print("idle close: streams \(before) → \(playing) playing → \(idle) idle; reopened and heard in \(ContinuousClock.now - reopened)")
+            #expect(playing == before + 1 && idle == before, "Herald's stream is gone while idle")
+        }
+
         @Test func stopFromAnotherThreadDropsAtOnceAndLaterAudioPlays() async throws {
             let sink = AlsaSink(device: "heraldstopped", logger: Logger(label: "test.alsa"))
             let capture = config.capture("stopped.wav")
