@@ -1,3 +1,4 @@
+import Foundation
 import HeraldDaemon
 import Testing
 
@@ -123,5 +124,23 @@ struct ConfigurationTests {
         } catch {
             #expect(!"\(error)".contains("sekrit"))
         }
+    }
+
+    /// A token in a config file others can read is refused as one in an open
+    /// token file is (EngineFactory then keeps the cloud off, saying chmod 600);
+    /// a token-less config may be readable by anyone, as configs usually are.
+    @Test(arguments: [
+        (0o600, true, false), (0o640, true, true), (0o604, true, true), (0o644, true, true), (0o644, false, false),
+    ])
+    func aTokenInAConfigOthersCanReadIsRefused(mode: Int, holdsToken: Bool, refused: Bool) throws {
+        let folder = NSTemporaryDirectory() + "herald-config-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let path = folder + "/config.toml"
+        let token = holdsToken ? "api_token = \"sekrit-token-value\"\n" : "api_token_file = \"~/t\"\n"
+        try "[cloudflare]\naccount_id = \"a\"\n\(token)".write(toFile: path, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: mode], ofItemAtPath: path)
+        let config = try Configuration.load(path: path)
+        #expect(config.cloudflare.apiTokenFileTooOpen == (refused ? path : nil))
     }
 }
