@@ -143,4 +143,23 @@ struct ConfigurationTests {
         let config = try Configuration.load(path: path)
         #expect(config.cloudflare.apiTokenFileTooOpen == (refused ? path : nil))
     }
+
+    /// Regression (fuzz/run.sh config): toml++ inside TOMLKit asserts (abort in a
+    /// debug build, undefined behaviour in release) on a table header that does
+    /// not start with a name. Each is refused with its line instead.
+    @Test(arguments: [
+        ("[[:engine]]\nmodel = \"espeak-ng\"\n", 1), ("[audio]\ndevice = \"x\"\n[\n", 3), ("[#]\n", 1),
+        ("\r\n  [[ \t:x]]\r\n", 2), ("[é]\n", 1),
+    ])
+    func aTableHeaderWithoutANameIsRefusedNotAborted(text: String, line: Int) {
+        #expect {
+            _ = try Configuration.parse(text, file: "c.toml")
+        } throws: { error in
+            guard let error = error as? ConfigurationError else { return false }
+            return error.line == line && error.problem.contains("table header must name its table")
+        }
+        // Names, quoted names and the blank-name error TOMLKit reports itself still work.
+        #expect((try? Configuration.parse("[ audio ]\ndevice = \"x\"\n[[ \"engine\" ]]\nmodel = \"espeak-ng\"\n", file: "c.toml")) != nil)
+        #expect(throws: ConfigurationError.self) { try Configuration.parse("[]\n", file: "c.toml") }
+    }
 }
