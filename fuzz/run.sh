@@ -43,11 +43,6 @@ max_len() {
 }
 
 export HERALD_FUZZ=1
-# Leaks in dependencies, each with its reason, are listed in fuzz/lsan.supp.
-export LSAN_OPTIONS="suppressions=$PWD/fuzz/lsan.supp:print_suppressions=0"
-# libFuzzer and ASan print the stack; Swift's own backtracer would only add
-# minutes (and trips ASan reading the crashed process's memory).
-export SWIFT_BACKTRACE=enable=no
 for target in $targets; do
     name=$(product "$target")
     echo "== building $name" >&2
@@ -56,6 +51,13 @@ for target in $targets; do
     swift build --scratch-path "$scratch" -c debug --product "$name" \
         --sanitize fuzzer --sanitize address -Xswiftc -parse-as-library >&2
 done
+
+# Set only now: SwiftPM rebuilds everything when the environment it builds in changes.
+# Leaks in dependencies, each with its reason, are listed in fuzz/lsan.supp.
+export LSAN_OPTIONS="suppressions=$PWD/fuzz/lsan.supp:print_suppressions=0"
+# libFuzzer and ASan print the stack; Swift's own backtracer would only add
+# minutes (and trips ASan reading the crashed process's memory).
+export SWIFT_BACKTRACE=enable=no
 
 mkdir -p fuzz/artifacts
 failed=""

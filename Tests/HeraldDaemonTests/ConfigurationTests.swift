@@ -162,4 +162,21 @@ struct ConfigurationTests {
         #expect((try? Configuration.parse("[ audio ]\ndevice = \"x\"\n[[ \"engine\" ]]\nmodel = \"espeak-ng\"\n", file: "c.toml")) != nil)
         #expect(throws: ConfigurationError.self) { try Configuration.parse("[]\n", file: "c.toml") }
     }
+
+    /// Regression (fuzz/run.sh config): `b = [1,}]` inside an inline table made
+    /// toml++ assert in parse_value. Herald's config has no arrays or inline
+    /// tables, so a value starting with `[` or `{` is refused with its line.
+    @Test(arguments: [
+        ("a = { b = [1,}] }\n", 1), ("[audio]\ndevice = [\"x\"]\n", 2), ("[ssip]\n\"k=\" \t= {x = 1}\n", 2),
+    ])
+    func arraysAndInlineTablesAreRefusedBeforeTOMLKit(text: String, line: Int) {
+        #expect {
+            _ = try Configuration.parse(text, file: "c.toml")
+        } throws: { error in
+            (error as? ConfigurationError)?.line == line && "\(error)".contains("no arrays or inline tables")
+        }
+        // An equals sign or a bracket inside a string or a comment is no value.
+        let fine = "[audio] # [x = [\ndevice = \"a=[b]\" # = {\n"
+        #expect((try? Configuration.parse(fine, file: "c.toml"))?.audioDevice == "a=[b]")
+    }
 }

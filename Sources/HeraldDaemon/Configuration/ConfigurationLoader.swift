@@ -46,7 +46,7 @@ extension Configuration {
 
     /// Parses config text; `file` only names it in errors.
     public static func parse(_ text: String, file: String) throws(ConfigurationError) -> Configuration {
-        try TableHeaderCheck.check(text, file: file)
+        try TOMLPreflight.check(text, file: file)
         let table: TOMLTable
         do {
             table = try TOMLTable(string: text)

@@ -10,8 +10,8 @@ internal import TOMLKit
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzConfig(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let text = String(decoding: UnsafeBufferPointer(start: data, count: size), as: UTF8.self)
-    // TOMLKit is only given what Herald would give it (see TableHeaderCheck).
-    let safe = (try? TableHeaderCheck.check(text, file: "fuzz.toml")) != nil
+    // TOMLKit is only given what Herald would give it (see TOMLPreflight).
+    let safe = (try? TOMLPreflight.check(text, file: "fuzz.toml")) != nil
     let token = safe ? (try? TOMLTable(string: text))?["cloudflare"]?.table?["api_token"]?.string : nil
     let said: String
     do {
