@@ -184,3 +184,26 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+// Coverage-guided fuzz targets (libFuzzer), built only by fuzz/run.sh, which
+// sets HERALD_FUZZ=1 and builds with `--sanitize fuzzer --sanitize address`: each target's
+// `LLVMFuzzerTestOneInput` replaces `main`, so they cannot link in an ordinary
+// build, and leaving them out keeps `swift build` and `swift test` as they were.
+if Context.environment["HERALD_FUZZ"] == "1" {
+    let fuzzTargets: [(name: String, dependencies: [Target.Dependency])] = [
+        ("FuzzSSIP", [
+            "HeraldSSIP", "HeraldCore", .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOEmbedded", package: "swift-nio"),
+        ]),
+        ("FuzzText", ["HeraldCore"]),
+        ("FuzzConfig", ["HeraldDaemon", .product(name: "TOMLKit", package: "TOMLKit")]),
+        ("FuzzDBus", ["HeraldDaemon", "HeraldDBus", "HeraldCore", "CDBus"]),
+    ]
+    for target in fuzzTargets {
+        package.targets.append(
+            .executableTarget(
+                name: target.name, dependencies: target.dependencies, path: "fuzz/Sources/\(target.name)",
+                swiftSettings: strictSettings))
+        package.products.append(.executable(name: target.name, targets: [target.name]))
+    }
+}

@@ -19,6 +19,8 @@ enum EngineFactory {
         if !cloudEntries.isEmpty {
             let cloudflare = configuration.cloudflare
             do throws(WorkersAICredentialsError) {
+                // A token in a config file others can read is as leaked as one in an open token file.
+                if let file = cloudflare.apiTokenFileTooOpen { throw .tokenFileTooOpen(path: file) }
                 let credentials = try WorkersAICredentials.resolve(
                     accountID: cloudflare.accountID, token: cloudflare.apiToken, tokenFile: cloudflare.apiTokenFile,
                     environment: environment)

@@ -1,3 +1,4 @@
+import Foundation
 import HeraldDaemon
 import Testing
 
@@ -123,5 +124,59 @@ struct ConfigurationTests {
         } catch {
             #expect(!"\(error)".contains("sekrit"))
         }
+    }
+
+    /// A token in a config file others can read is refused as one in an open
+    /// token file is (EngineFactory then keeps the cloud off, saying chmod 600);
+    /// a token-less config may be readable by anyone, as configs usually are.
+    @Test(arguments: [
+        (0o600, true, false), (0o640, true, true), (0o604, true, true), (0o644, true, true), (0o644, false, false),
+    ])
+    func aTokenInAConfigOthersCanReadIsRefused(mode: Int, holdsToken: Bool, refused: Bool) throws {
+        let folder = NSTemporaryDirectory() + "herald-config-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let path = folder + "/config.toml"
+        let token = holdsToken ? "api_token = \"sekrit-token-value\"\n" : "api_token_file = \"~/t\"\n"
+        try "[cloudflare]\naccount_id = \"a\"\n\(token)".write(toFile: path, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: mode], ofItemAtPath: path)
+        let config = try Configuration.load(path: path)
+        #expect(config.cloudflare.apiTokenFileTooOpen == (refused ? path : nil))
+    }
+
+    /// Regression (fuzz/run.sh config): toml++ inside TOMLKit asserts (abort in a
+    /// debug build, undefined behaviour in release) on a table header that does
+    /// not start with a name. Each is refused with its line instead.
+    @Test(arguments: [
+        ("[[:engine]]\nmodel = \"espeak-ng\"\n", 1), ("[audio]\ndevice = \"x\"\n[\n", 3), ("[#]\n", 1),
+        ("\r\n  [[ \t:x]]\r\n", 2), ("[é]\n", 1),
+    ])
+    func aTableHeaderWithoutANameIsRefusedNotAborted(text: String, line: Int) {
+        #expect {
+            _ = try Configuration.parse(text, file: "c.toml")
+        } throws: { error in
+            guard let error = error as? ConfigurationError else { return false }
+            return error.line == line && error.problem.contains("table header must name its table")
+        }
+        // Names, quoted names and the blank-name error TOMLKit reports itself still work.
+        #expect((try? Configuration.parse("[ audio ]\ndevice = \"x\"\n[[ \"engine\" ]]\nmodel = \"espeak-ng\"\n", file: "c.toml")) != nil)
+        #expect(throws: ConfigurationError.self) { try Configuration.parse("[]\n", file: "c.toml") }
+    }
+
+    /// Regression (fuzz/run.sh config): `b = [1,}]` inside an inline table made
+    /// toml++ assert in parse_value. Herald's config has no arrays or inline
+    /// tables, so a value starting with `[` or `{` is refused with its line.
+    @Test(arguments: [
+        ("a = { b = [1,}] }\n", 1), ("[audio]\ndevice = [\"x\"]\n", 2), ("[ssip]\n\"k=\" \t= {x = 1}\n", 2),
+    ])
+    func arraysAndInlineTablesAreRefusedBeforeTOMLKit(text: String, line: Int) {
+        #expect {
+            _ = try Configuration.parse(text, file: "c.toml")
+        } throws: { error in
+            (error as? ConfigurationError)?.line == line && "\(error)".contains("no arrays or inline tables")
+        }
+        // An equals sign or a bracket inside a string or a comment is no value.
+        let fine = "[audio] # [x = [\ndevice = \"a=[b]\" # = {\n"
+        #expect((try? Configuration.parse(fine, file: "c.toml"))?.audioDevice == "a=[b]")
     }
 }

@@ -38,6 +38,11 @@ public struct Configuration: Sendable, Equatable {
         public var stallTimeout: Duration = .milliseconds(2_500)
         /// How long a failing engine rests when the service gave no `retry-after`.
         public var cooldown: Duration = .seconds(30)
+        /// The config file that holds `api_token` although other users can
+        /// read it (set by `Configuration.load`). Such a token is refused, as a
+        /// token file others can read is: the cloud voices stay off until the
+        /// file is made private.
+        public var apiTokenFileTooOpen: String?
 
         public init() {}
 

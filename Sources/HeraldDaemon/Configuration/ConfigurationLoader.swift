@@ -30,11 +30,23 @@ extension Configuration {
         guard let text = String(data: data, encoding: .utf8) else {
             throw ConfigurationError(file: file, line: nil, key: nil, problem: "is not UTF-8 text")
         }
-        return try parse(text, file: file)
+        var configuration = try parse(text, file: file)
+        if let token = configuration.cloudflare.apiToken, !token.isEmpty, isReadableByOthers(file) {
+            configuration.cloudflare.apiTokenFileTooOpen = file
+        }
+        return configuration
+    }
+
+    /// True when the group or others have any access to `path` (after symlinks).
+    private static func isReadableByOthers(_ path: String) -> Bool {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return false }
+        return info.st_mode & (S_IRWXG | S_IRWXO) != 0
     }
 
     /// Parses config text; `file` only names it in errors.
     public static func parse(_ text: String, file: String) throws(ConfigurationError) -> Configuration {
+        try TOMLPreflight.check(text, file: file)
         let table: TOMLTable
         do {
             table = try TOMLTable(string: text)

@@ -54,13 +54,17 @@ final class HeraldDaemonProcess: @unchecked Sendable {
         """ + models.map { "[[engine]]\nmodel = \"\($0)\"\n" }.joined(separator: "\n")
     }
 
-    /// `config` is appended to the file after its `[audio]` table.
+    /// `config` is appended to the file after its `[audio]` table; the file
+    /// gets `configMode`. `arguments` follow `--config`; `environment` is added
+    /// to the run folder's.
     static func start(
-        name: String, paced: Bool = false, config: String = "", timeout: Duration = .seconds(20)
+        name: String, paced: Bool = false, config: String = "", configMode: Int = 0o600, arguments: [String] = [],
+        environment extraEnvironment: [String: String] = [:], timeout: Duration = .seconds(20)
     ) async throws -> HeraldDaemonProcess {
         let capture = try ALSATestConfig.shared.makeCapture(paced: paced)
         let folder = try RunFolder(name: name)
         let configPath = try folder.write("config.toml", "[audio]\ndevice = \"\(capture.name)\"\n" + config)
+        try FileManager.default.setAttributes([.posixPermissions: configMode], ofItemAtPath: configPath)
         let bus = try await PrivateBus.launch()
         let watcher = try await DBusConnection.connect(address: bus.address)
         defer { Task { await watcher.close() } }
@@ -68,7 +72,8 @@ final class HeraldDaemonProcess: @unchecked Sendable {
         let owners = try await watcher.nameOwnerChanges(for: busName)
         let started = ContinuousClock.now
         let process = try ChildProcess(
-            try BuiltExecutable.path("heraldd"), ["--config", configPath], environment: folder.environment(bus: bus),
+            try BuiltExecutable.path("heraldd"), ["--config", configPath] + arguments,
+            environment: folder.environment(bus: bus).merging(extraEnvironment) { $1 },
             logPath: folder.path("heraldd.out"), errorPath: folder.path("heraldd.err"))
         var owned = try await watcher.nameHasOwner(busName)
         if !owned { owned = await firstOwner(owners, while: process, timeout: timeout) }
@@ -185,6 +190,8 @@ struct RunFolder: Sendable {
         try FileManager.default.createDirectory(
             atPath: URL(fileURLWithPath: path).deletingLastPathComponent().path, withIntermediateDirectories: true)
         try text.write(toFile: path, atomically: true, encoding: .utf8)
+        // Private, as a config that may hold a token must be (heraldd refuses an open one's token).
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path)
         return path
     }
 
