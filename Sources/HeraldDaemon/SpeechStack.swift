@@ -32,15 +32,8 @@ public struct SpeechStack: Sendable {
         let (engines, languages, release) = try EngineFactory.engines(
             for: configuration, environment: environment, logger: logger)
         releaseEngines = release
-        var known: Set<String> = []
-        for engine in engines { known.formUnion(await engine.voices().map(\.id)) }
-        let defaultVoices = configuration.defaultVoices.filter { language, voice in
-            guard !known.contains(voice) else { return true }
-            logger.warning("[voices] \(language) names a voice no configured engine has; ignored", metadata: ["herald.voice": "\(voice)"])
-            return false
-        }
         engine = await EngineChain(
-            engines: engines, languages: languages, defaultVoices: defaultVoices, cooldown: configuration.cloudflare.cooldown,
+            engines: engines, languages: languages, defaultVoices: configuration.defaultVoices, cooldown: configuration.cloudflare.cooldown,
             logger: logger)
         sink = AlsaSink(device: configuration.audioDevice, logger: logger)
         // Short phrases a screen reader repeats all day come from memory, not the network.

@@ -22,6 +22,10 @@ public final class EngineChain: SpeechEngine {
         let languages: Set<String>
     }
 
+    /// Every engine's voices, in chain order, each id once: listed once, when
+    /// the chain is made (engines offer a fixed set).
+    private let voiceList: [Voice]
+
     /// What the chain knows of one engine's health.
     public struct Health: Sendable, Equatable {
         public enum State: Sendable, Equatable {
@@ -55,7 +59,7 @@ public final class EngineChain: SpeechEngine {
     ///   - languages: per engine, the language it is configured for (BCP 47);
     ///     nil: the languages of its voices.
     ///   - defaultVoices: the voice to use for a language (primary subtag) when a
-    ///     message names a language but no voice.
+    ///     message names a language but no voice; one no engine has is logged and left out.
     ///   - cooldown: how long a failing engine rests when the service gave no `retry-after`.
     ///   - watchdog: how long an engine that does not bound its own waits may produce nothing.
     public init(
@@ -64,14 +68,25 @@ public final class EngineChain: SpeechEngine {
     ) async {
         precondition(!engines.isEmpty, "an engine chain needs at least the offline voice")
         var members: [Member] = []
+        var voiceList: [Voice] = []
+        var seen: Set<String> = []
         for (index, engine) in engines.enumerated() {
             let voices = await engine.voices()
+            for voice in voices where seen.insert(voice.id).inserted { voiceList.append(voice) }
             let configured = index < languages.count ? languages[index] : nil
             let spoken = configured.map { [Voice.primaryLanguage($0)] } ?? voices.map { Voice.primaryLanguage($0.language) }
             members.append(Member(engine: engine, voices: Set(voices.map(\.id)), languages: Set(spoken.filter { !$0.isEmpty })))
         }
         self.members = members
-        self.defaultVoices = Dictionary(defaultVoices.map { (Voice.primaryLanguage($0.key), $0.value) }) { first, _ in first }
+        self.voiceList = voiceList
+        // A default naming a voice no engine has would route a language nowhere: said once, left out.
+        let usable = defaultVoices.filter { language, voice in
+            guard !seen.contains(voice) else { return true }
+            logger.warning(
+                "[voices] \(language) names a voice no configured engine has; ignored", metadata: ["herald.voice": "\(voice)"])
+            return false
+        }
+        self.defaultVoices = Dictionary(usable.map { (Voice.primaryLanguage($0.key), $0.value) }) { first, _ in first }
         self.health = Mutex(engines.map { Health(engine: $0.name) })
         self.paces = Mutex(Array(repeating: nil, count: engines.count))
         self.cooldown = cooldown
@@ -91,14 +106,7 @@ public final class EngineChain: SpeechEngine {
     public var status: [Health] { health.withLock { $0 } }
 
     /// Every engine's voices, in chain order, each id once.
-    public func voices() async -> [Voice] {
-        var seen: Set<String> = []
-        var voices: [Voice] = []
-        for member in members {
-            for voice in await member.engine.voices() where seen.insert(voice.id).inserted { voices.append(voice) }
-        }
-        return voices
-    }
+    public func voices() async -> [Voice] { voiceList }
 
     public func warmUp() async {
         await withDiscardingTaskGroup { group in
