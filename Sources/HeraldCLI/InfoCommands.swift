@@ -1,5 +1,6 @@
 internal import ArgumentParser
 internal import Foundation
+internal import HeraldCore
 internal import HeraldDBus
 
 /// `herald voices`: every voice of the configured engines.
@@ -24,7 +25,7 @@ struct VoicesCommand: AsyncParsableCommand {
             let client = try await DaemonClient.connect()
             var voices = try await Self.list(client)
             if let language {
-                voices = voices.filter { Self.language($0.language, isWithin: language) }
+                voices = voices.filter { Voice.language($0.language, isWithin: language) }
                 guard !voices.isEmpty else { throw CLIError(Self.noVoice(for: language)) }
             }
             let rows = [["ID", "NAME", "LANGUAGE", "ENGINE", "KIND"]] + voices.map { [$0.id, $0.name, $0.language, $0.engine, $0.kind] }
@@ -54,8 +55,8 @@ struct VoicesCommand: AsyncParsableCommand {
             language.first?.isLetter == true
         else { throw CLIError("\(language) is not a language tag; use one such as es, en-GB or pt-BR") }
         let voices = try await list(client)
-        let primary = String(language.lowercased().split(whereSeparator: { $0 == "-" || $0 == "_" }).first ?? "")
-        guard voices.contains(where: { Self.language($0.language, isWithin: primary) }) else {
+        let primary = Voice.primaryLanguage(language)
+        guard voices.contains(where: { Voice.language($0.language, isWithin: primary) }) else {
             throw CLIError(noVoice(for: language))
         }
     }
@@ -64,12 +65,6 @@ struct VoicesCommand: AsyncParsableCommand {
         "no voice speaks \(language); herald voices lists the languages (cloud voices need the Cloudflare settings)"
     }
 
-    /// `tag` is `range` or a region of it, ignoring case and `_`.
-    static func language(_ tag: String, isWithin range: String) -> Bool {
-        let tag = tag.lowercased().replacingOccurrences(of: "_", with: "-")
-        let range = range.lowercased().replacingOccurrences(of: "_", with: "-")
-        return tag == range || tag.hasPrefix(range + "-")
-    }
 }
 
 /// `herald status`: whether the daemon runs and what it is doing; never any text.

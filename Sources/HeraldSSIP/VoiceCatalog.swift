@@ -26,9 +26,9 @@ struct VoiceCatalog: Sendable {
         var list = voices
         if let module, voices.contains(where: { $0.engine == module }) { list = list.filter { $0.engine == module } }
         guard let language, !language.isEmpty else { return list }
-        let inLanguage = list.filter { Self.language($0.language, isWithin: language) }
+        let inLanguage = list.filter { Voice.language($0.language, isWithin: language) }
         guard let variant, !variant.isEmpty, variant.lowercased() != "none" else { return inLanguage }
-        let narrowed = inLanguage.filter { Self.language($0.language, isWithin: "\(language)-\(variant)") }
+        let narrowed = inLanguage.filter { Voice.language($0.language, isWithin: "\(language)-\(variant)") }
         return narrowed.isEmpty ? inLanguage : narrowed
     }
 
@@ -67,12 +67,4 @@ struct VoiceCatalog: Sendable {
         let matching = candidates.filter { $0.engine == engine && $0.gender == gender }
         return matching.isEmpty ? nil : matching[min(rank, matching.count - 1)].id
     }
-
-    /// True when `tag` is `range` or a subtag of it (`en-us` within `en`), ignoring case and `_`.
-    static func language(_ tag: String, isWithin range: String) -> Bool {
-        let tag = tag.lowercased().replacing("_", with: "-")
-        let range = range.lowercased().replacing("_", with: "-")
-        return tag == range || tag.hasPrefix(range + "-")
-    }
-
 }

@@ -24,6 +24,13 @@ public struct Voice: Sendable, Hashable {
         self.gender = gender
     }
 
+    /// True when `tag` is `range` or a region of it (`en-us` within `en`), ignoring case and `_`.
+    public static func language(_ tag: String, isWithin range: String) -> Bool {
+        let tag = tag.lowercased().replacing("_", with: "-")
+        let range = range.lowercased().replacing("_", with: "-")
+        return tag == range || tag.hasPrefix(range + "-")
+    }
+
     /// The primary language subtag (`en` of `en-US`, `pt` of `pt_BR`), lowercased;
     /// empty for the C locale's "C" and "POSIX", which name no language.
     public static func primaryLanguage(_ tag: String) -> String {
