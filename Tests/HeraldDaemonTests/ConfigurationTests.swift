@@ -102,6 +102,17 @@ struct ConfigurationTests {
         #expect(config.defaultVoices == ["es": "@cf/deepgram/aura-2-es:javier"])
     }
 
+    /// The same mistakes in a file saved with Windows line endings point at the same lines.
+    @Test(arguments: bad)
+    func badConfigWithCRLFEndingsNamesTheSameLine(_ bad: Bad) {
+        let crlf = bad.text.replacingOccurrences(of: "\n", with: "\r\n")
+        #expect {
+            try Configuration.parse(crlf, file: "c.toml")
+        } throws: { error in
+            (error as? ConfigurationError)?.line == bad.line
+        }
+    }
+
     @Test(arguments: bad)
     func badConfigNamesFileLineAndKey(_ bad: Bad) {
         #expect {

@@ -68,7 +68,10 @@ private struct TableReader {
 
     init(file: String, source: String) {
         self.file = file
-        lines = source.split(separator: "\n", omittingEmptySubsequences: false)
+        // TOML ends lines with "\n" or "\r\n". Swift reads "\r\n" as one
+        // Character, which a split on "\n" never matches: a file saved with
+        // Windows line endings would put every error on line 1.
+        lines = source.split(omittingEmptySubsequences: false) { $0 == "\n" || $0 == "\r\n" }
     }
 
     mutating func configuration(from table: TOMLTable) throws(ConfigurationError) -> Configuration {
