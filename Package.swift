@@ -81,6 +81,7 @@ let package = Package(
             name: "HeraldDaemon",
             dependencies: [
                 "HeraldCore", "HeraldEspeak", "HeraldAudio", "HeraldDBus", "HeraldSSIP", "HeraldSpiel", "HeraldWorkersAI",
+                "HeraldSystem",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "TOMLKit", package: "TOMLKit"),

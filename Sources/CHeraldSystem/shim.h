@@ -8,3 +8,11 @@
 static inline void herald_set_thread_name(const char *name) {
     prctl(PR_SET_NAME, (unsigned long)name, 0, 0, 0);
 }
+
+/// Marks the process non-dumpable: no core file, and no ptrace or
+/// /proc/PID/mem access from other processes of the same user, as ssh-agent
+/// does. Returns the dumpable flag read back (0 when it took).
+static inline int herald_forbid_core_dumps(void) {
+    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    return prctl(PR_GET_DUMPABLE, 0, 0, 0, 0);
+}

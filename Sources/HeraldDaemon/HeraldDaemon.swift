@@ -4,6 +4,7 @@ internal import HeraldCore
 internal import HeraldDBus
 internal import HeraldSSIP
 internal import HeraldSpiel
+internal import HeraldSystem
 internal import ServiceLifecycle
 
 /// Builds and runs the daemon: what `heraldd` calls after parsing its flags.
@@ -15,6 +16,13 @@ public enum HeraldDaemon {
 
     /// Runs until SIGTERM/SIGINT (or, with `exitWhenIdle`, until the greeting was spoken).
     public static func run(configPath: String?, greeting: [String], exitWhenIdle: Bool, logger: Logger) async throws {
+        // Before the token is read: from here on no core file or debugger of
+        // the same user sees it.
+        if ProcessHardening.forbidCoreDumps() {
+            logger.debug("core dumps and ptrace by other processes are off")
+        } else {
+            logger.warning("could not turn core dumps off (prctl PR_SET_DUMPABLE); a crash could leave the API token in a core file")
+        }
         let configuration: Configuration
         do {
             configuration = try Configuration.load(path: configPath)

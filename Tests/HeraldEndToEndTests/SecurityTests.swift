@@ -5,7 +5,8 @@ import Testing
 
 /// The secrets heraldd holds stay in: the API token is in no log line, argv,
 /// environment, status, D-Bus error or SSIP reply, even when the service
-/// refuses it; what users hear is logged at debug level at most; a config
+/// refuses it, nor in a core file (heraldd is not dumpable); what users hear
+/// is logged at debug level at most; a config
 /// file others can read has its token refused; only the session bus is used.
 @Suite struct SecurityTests {
     static let secret = "Correct horse battery staple"
@@ -65,6 +66,8 @@ import Testing
             !(line.contains(" trace ") || line.contains(" debug ")) && line.contains("battery")
         }
         #expect(loud.isEmpty, "spoken text logged above debug: \(loud)")
+        // Read back from the kernel (PR_GET_DUMPABLE) before the line is logged.
+        #expect(log.contains("core dumps and ptrace by other processes are off"), "heraldd left itself dumpable")
     }
 
     @Test func aConfigHoldingTheTokenThatOthersCanReadKeepsTheCloudOff() async throws {
