@@ -30,15 +30,24 @@ struct PCMError: Error {
 final class PCMDevice {
     let name: String
     let format: AudioFormat
-    /// Frames the device buffer holds (about 40 ms).
+    /// Frames the device buffer holds (about 40 ms; 20 on a sound server's plugin).
     let bufferFrames: Int
     /// Frames per period (about 10 ms): the granularity of poll wake-ups.
     let periodFrames: Int
     private let handle: OpaquePointer
 
     /// The buffer Herald asks for: short, so that `stop()` has little to drop
-    /// and `play` never runs far ahead of what is heard.
+    /// and `play` never runs far ahead of what is heard (marks are reported
+    /// as their audio is written, so this is also how early they come).
     static let bufferMicroseconds: UInt32 = 40_000
+
+    /// The buffer asked of a sound server's ALSA plugin (an "ioplug" PCM: pulse,
+    /// pipewire). The pulse plugin lets a non-blocking writer put about twice
+    /// its ALSA buffer into the server's stream (measured: 79.6 ms queued by
+    /// `snd_pcm_delay` for a 40 ms buffer, 39.6 ms for 20 ms), so half the
+    /// buffer gives the same audio ahead, and the same margin against a stalled
+    /// writer, as 40 ms on a hardware device.
+    static let pluginBufferMicroseconds: UInt32 = 20_000
 
     /// Opens `name` for `format`. Fails fast (no blocking open) on a missing,
     /// busy or misconfigured device.
@@ -48,11 +57,12 @@ final class PCMDevice {
         let openResult = snd_pcm_open(&pcm, name, SND_PCM_STREAM_PLAYBACK, SND_PCM_NONBLOCK)
         guard openResult >= 0, let pcm else { throw PCMError.capture(code: openResult) }
 
+        let isServerPlugin = snd_pcm_type(pcm) == SND_PCM_TYPE_IOPLUG
         let setResult = snd_pcm_set_params(
             pcm, SND_PCM_FORMAT_S16_LE, SND_PCM_ACCESS_RW_INTERLEAVED,
             UInt32(format.channels), UInt32(format.sampleRate),
             1,  // let alsa-lib resample when the device cannot take the rate
-            Self.bufferMicroseconds)
+            isServerPlugin ? Self.pluginBufferMicroseconds : Self.bufferMicroseconds)
         guard setResult >= 0 else {
             let error = PCMError.capture(code: setResult)
             snd_pcm_close(pcm)
