@@ -60,7 +60,7 @@ final class DBusDispatchLoop: @unchecked Sendable {
     let logger: Logger
     let router: DBusObjectRouter
     private let wakeup: EventFD
-    private let shared = Mutex(Shared())
+    private let shared = Locked(Shared())
     private let nextToken = Atomic<UInt64>(1)
     /// How many times the thread came back from `poll()`; tests read it to prove that idle means asleep.
     let wakeCount = Atomic<Int>(0)
