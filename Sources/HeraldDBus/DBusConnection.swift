@@ -1,6 +1,7 @@
 internal import CDBus
 internal import Glibc
 public import Logging
+internal import HeraldSystem
 
 /// A connection to a D-Bus message bus.
 ///
@@ -195,6 +196,8 @@ public final class DBusConnection: Sendable {
         } onCancel: {
             loop.enqueue(.cancelCall(token: token))
         }
+        // The dispatch thread made the reply; see `ThreadSanitizer` for why it is said here.
+        if case .success(let reply) = result { ThreadSanitizer.acquire(reply) }
         return try result.get()
     }
 

@@ -379,6 +379,8 @@ final class DBusDispatchLoop: @unchecked Sendable {
         case DBUS_MESSAGE_TYPE_METHOD_RETURN, DBUS_MESSAGE_TYPE_ERROR:
             if let call = pending.removeValue(forKey: message.replySerial) {
                 serialsByToken.removeValue(forKey: call.token)
+                // The caller may not have reached its `await` yet: see `ThreadSanitizer`.
+                ThreadSanitizer.release(message)
                 call.reply.resume(returning: .success(message))
             }
             return DBUS_HANDLER_RESULT_HANDLED
