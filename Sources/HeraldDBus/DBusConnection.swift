@@ -134,16 +134,17 @@ public final class DBusConnection: Sendable {
     /// Receives the signals matching `rule` until the stream's consumer stops
     /// or the connection ends. Returns once the bus has accepted the match rule,
     /// so no signal emitted after this returns is missed.
-    public func signals(matching rule: DBusMatchRule) async throws(DBusError) -> AsyncStream<DBusSignal> {
+    public func signals(matching rule: DBusMatchRule) async throws(DBusError) -> DBusSignalStream {
         try rule.validate()
         let id = loop.makeToken()
         let (stream, continuation) = AsyncStream<DBusSignal>.makeStream()
+        let handOff = SignalHandOff()
         let loop = self.loop
         continuation.onTermination = { _ in
             loop.enqueue(.unsubscribe(id: id, rule: rule))
         }
         // Subscribe locally first: a signal arriving right after AddMatch is then not lost.
-        guard loop.enqueue(.subscribe(id: id, rule: rule, continuation: continuation)) else {
+        guard loop.enqueue(.subscribe(id: id, rule: rule, continuation: continuation, handOff: handOff)) else {
             continuation.finish()
             throw .disconnected
         }
@@ -153,7 +154,7 @@ public final class DBusConnection: Sendable {
             continuation.finish()
             throw error
         }
-        return stream
+        return DBusSignalStream(base: stream, handOff: handOff)
     }
 
     // MARK: Calling methods

@@ -179,7 +179,7 @@ struct SpielProviderTests {
         await harness.stop()
     }
 
-    private func first(_ signals: AsyncStream<DBusSignal>, within timeout: Duration) async -> DBusSignal? {
+    private func first(_ signals: DBusSignalStream, within timeout: Duration) async -> DBusSignal? {
         await withTaskGroup(of: DBusSignal?.self) { group in
             group.addTask {
                 for await signal in signals { return signal }
