@@ -7,9 +7,9 @@ internal import Glibc
 /// the lock is contended, the waiter is handed the lock by the kernel
 /// (`FUTEX_LOCK_PI` / `FUTEX_UNLOCK_PI`) inside the standard library, which is
 /// not instrumented, so ThreadSanitizer sees no happens-before edge from one
-/// holder to the next and reports the guarded state as a data race (a false
-/// positive, but one that hides real ones). ThreadSanitizer intercepts pthread
-/// mutexes, so with this lock it checks Herald's locking instead of guessing.
+/// holder to the next and reports the guarded state as a data race: a false
+/// positive, and noise that would bury a real report. ThreadSanitizer
+/// intercepts pthread mutexes, so with this lock it checks Herald's locking.
 ///
 /// It costs what `Mutex` costs: glibc's uncontended lock and unlock are one
 /// atomic instruction each, and the only allocations are when the lock is made
