@@ -32,17 +32,18 @@ let package = Package(
         .systemLibrary(name: "CDBus", pkgConfig: "dbus-1", providers: [.apt(["libdbus-1-dev"])]),
         .systemLibrary(name: "CHeraldSystem"),
 
-        // Linux plumbing the audio and bus threads share (eventfd wake-ups, thread names).
+        // Linux plumbing the audio and bus threads share (eventfd wake-ups, thread names), and
+        // Herald's lock (`Locked`, on a pthread mutex, which ThreadSanitizer understands).
         .target(name: "HeraldSystem", dependencies: ["CHeraldSystem"], swiftSettings: strictSettings),
 
         .target(
             name: "HeraldCore",
-            dependencies: [.product(name: "Logging", package: "swift-log")],
+            dependencies: ["HeraldSystem", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings
         ),
         .target(
             name: "HeraldEspeak",
-            dependencies: ["HeraldCore", "CEspeakNG", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["HeraldCore", "CEspeakNG", "HeraldSystem", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings
         ),
         .target(
@@ -58,7 +59,7 @@ let package = Package(
         .target(
             name: "HeraldSSIP",
             dependencies: [
-                "HeraldCore",
+                "HeraldCore", "HeraldSystem",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -80,8 +81,7 @@ let package = Package(
         .target(
             name: "HeraldDaemon",
             dependencies: [
-                "HeraldCore", "HeraldEspeak", "HeraldAudio", "HeraldDBus", "HeraldSSIP", "HeraldSpiel", "HeraldWorkersAI",
-                "HeraldSystem",
+                "HeraldCore", "HeraldEspeak", "HeraldAudio", "HeraldDBus", "HeraldSSIP", "HeraldSpiel", "HeraldWorkersAI", "HeraldSystem",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
@@ -93,7 +93,7 @@ let package = Package(
         .target(
             name: "HeraldWorkersAI",
             dependencies: [
-                "HeraldCore", "HeraldAudio",
+                "HeraldCore", "HeraldAudio", "HeraldSystem",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -107,7 +107,7 @@ let package = Package(
         .target(
             name: "HeraldTesting",
             dependencies: [
-                "HeraldCore", "HeraldDBus",
+                "HeraldCore", "HeraldDBus", "HeraldSystem",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -150,7 +150,7 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
-        .testTarget(name: "HeraldCoreTests", dependencies: ["HeraldCore", "HeraldTesting"], swiftSettings: strictSettings),
+        .testTarget(name: "HeraldCoreTests", dependencies: ["HeraldCore", "HeraldTesting", "HeraldSystem"], swiftSettings: strictSettings),
         .testTarget(name: "HeraldEspeakTests", dependencies: ["HeraldEspeak", "HeraldTesting"], swiftSettings: strictSettings),
         .testTarget(
             name: "HeraldSSIPTests",
@@ -159,7 +159,7 @@ let package = Package(
         ),
         .testTarget(
             name: "HeraldEndToEndTests",
-            dependencies: ["HeraldDaemon", "HeraldDBus", "HeraldCLI", "HeraldTesting"],
+            dependencies: ["HeraldDaemon", "HeraldDBus", "HeraldCLI", "HeraldTesting", "HeraldSystem"],
             swiftSettings: strictSettings
         ),
         .testTarget(
@@ -167,7 +167,7 @@ let package = Package(
             dependencies: ["HeraldSpiel", "HeraldDBus", "HeraldEspeak", "HeraldTesting"],
             swiftSettings: strictSettings
         ),
-        .testTarget(name: "HeraldDBusTests", dependencies: ["HeraldDBus", "HeraldTesting"], swiftSettings: strictSettings),
+        .testTarget(name: "HeraldDBusTests", dependencies: ["HeraldDBus", "HeraldTesting", "HeraldSystem"], swiftSettings: strictSettings),
         .testTarget(
             name: "HeraldWorkersAITests",
             dependencies: ["HeraldWorkersAI", "HeraldTesting"],

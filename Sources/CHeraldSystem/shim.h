@@ -16,3 +16,17 @@ static inline int herald_forbid_core_dumps(void) {
     prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     return prctl(PR_GET_DUMPABLE, 0, 0, 0, 0);
 }
+
+/// ThreadSanitizer's annotations, declared weak: in a build with
+/// ThreadSanitizer they are its runtime's, in any other they are null and the
+/// functions below do nothing (one test of a constant address).
+extern void __tsan_acquire(void *addr) __attribute__((weak));
+extern void __tsan_release(void *addr) __attribute__((weak));
+
+static inline void herald_tsan_acquire(void *addr) {
+    if (__tsan_acquire) __tsan_acquire(addr);
+}
+
+static inline void herald_tsan_release(void *addr) {
+    if (__tsan_release) __tsan_release(addr);
+}

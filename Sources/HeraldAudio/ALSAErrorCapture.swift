@@ -1,6 +1,6 @@
 internal import CALSA
 internal import Glibc
-internal import Synchronization
+internal import HeraldSystem
 
 /// Catches alsa-lib's own error messages on the sink's owner threads.
 ///
@@ -10,7 +10,7 @@ internal import Synchronization
 /// goes into the sink's own error (logged once). `snd_lib_error_set_local` is
 /// per thread, so other ALSA users in the process keep the default.
 enum ALSAErrorCapture {
-    private static let messages = Mutex<[pthread_t: String]>([:])
+    private static let messages = Locked<[pthread_t: String]>([:])
 
     private static let handler: snd_local_error_handler_t = { _, _, _, _, format, arguments in
         guard let format, let arguments else { return }

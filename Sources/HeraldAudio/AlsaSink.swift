@@ -2,7 +2,6 @@ public import HeraldCore
 public import Logging
 internal import CALSA
 internal import Glibc
-internal import Synchronization
 internal import HeraldSystem
 
 /// Plays PCM on an ALSA device, with a `stop()` that silences it within about a millisecond.
@@ -134,7 +133,7 @@ public final class AlsaSink: AudioSink {
 
 /// What callers and the owner thread share; everything else belongs to the thread.
 final class SinkCore: Sendable {
-    let state = Mutex(SharedState())
+    let state = Locked(SharedState())
     let wakeup: EventFD
 
     init(wakeup: EventFD) {

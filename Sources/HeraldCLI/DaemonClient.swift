@@ -116,7 +116,7 @@ struct DaemonClient {
     /// waits for the end of one message, handing its other signals (began,
     /// marks, paused, resumed) to `progress` on the way.
     func outcomes(progress: (@Sendable (DBusSignal) -> Void)? = nil) async throws(CLIError) -> @Sendable (UInt64) async -> Outcome {
-        let signals: AsyncStream<DBusSignal>
+        let signals: DBusSignalStream
         let owners: AsyncStream<DBusNameOwnerChange>
         do {
             signals = try await connection.signals(

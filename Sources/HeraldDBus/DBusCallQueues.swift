@@ -1,4 +1,4 @@
-internal import Synchronization
+internal import HeraldSystem
 
 /// Runs method-call work per sender: in arrival order, one call at a time for
 /// each sender, different senders concurrently.
@@ -11,7 +11,7 @@ final class DBusCallQueues: Sendable {
     typealias Job = @Sendable () async -> Void
 
     /// A sender present here has a draining task; its array holds the jobs still waiting.
-    private let waiting = Mutex<[String: [Job]]>([:])
+    private let waiting = Locked<[String: [Job]]>([:])
 
     func enqueue(sender: String, _ job: @escaping Job) {
         let startsDrainer = waiting.withLock { queues -> Bool in

@@ -1,6 +1,7 @@
 internal import CDBus
 internal import Glibc
 public import Logging
+internal import HeraldSystem
 
 /// A connection to a D-Bus message bus.
 ///
@@ -133,16 +134,17 @@ public final class DBusConnection: Sendable {
     /// Receives the signals matching `rule` until the stream's consumer stops
     /// or the connection ends. Returns once the bus has accepted the match rule,
     /// so no signal emitted after this returns is missed.
-    public func signals(matching rule: DBusMatchRule) async throws(DBusError) -> AsyncStream<DBusSignal> {
+    public func signals(matching rule: DBusMatchRule) async throws(DBusError) -> DBusSignalStream {
         try rule.validate()
         let id = loop.makeToken()
         let (stream, continuation) = AsyncStream<DBusSignal>.makeStream()
+        let handOff = SignalHandOff()
         let loop = self.loop
         continuation.onTermination = { _ in
             loop.enqueue(.unsubscribe(id: id, rule: rule))
         }
         // Subscribe locally first: a signal arriving right after AddMatch is then not lost.
-        guard loop.enqueue(.subscribe(id: id, rule: rule, continuation: continuation)) else {
+        guard loop.enqueue(.subscribe(id: id, rule: rule, continuation: continuation, handOff: handOff)) else {
             continuation.finish()
             throw .disconnected
         }
@@ -152,7 +154,7 @@ public final class DBusConnection: Sendable {
             continuation.finish()
             throw error
         }
-        return stream
+        return DBusSignalStream(base: stream, handOff: handOff)
     }
 
     // MARK: Calling methods
@@ -195,6 +197,8 @@ public final class DBusConnection: Sendable {
         } onCancel: {
             loop.enqueue(.cancelCall(token: token))
         }
+        // The dispatch thread made the reply; see `ThreadSanitizer` for why it is said here.
+        if case .success(let reply) = result { ThreadSanitizer.acquire(reply) }
         return try result.get()
     }
 

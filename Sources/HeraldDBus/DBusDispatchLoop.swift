@@ -23,7 +23,7 @@ final class DBusDispatchLoop: @unchecked Sendable {
         case send(DBusMessageRef)
         case call(DBusMessageRef, token: UInt64, timeout: Duration, what: String, reply: ReplyContinuation)
         case cancelCall(token: UInt64)
-        case subscribe(id: UInt64, rule: DBusMatchRule, continuation: AsyncStream<DBusSignal>.Continuation)
+        case subscribe(id: UInt64, rule: DBusMatchRule, continuation: AsyncStream<DBusSignal>.Continuation, handOff: SignalHandOff)
         case unsubscribe(id: UInt64, rule: DBusMatchRule)
         case close
     }
@@ -47,6 +47,12 @@ final class DBusDispatchLoop: @unchecked Sendable {
         let reply: ReplyContinuation
     }
 
+    private struct Subscriber {
+        let rule: DBusMatchRule
+        let continuation: AsyncStream<DBusSignal>.Continuation
+        let handOff: SignalHandOff
+    }
+
     private struct WatchEntry {
         let id: UInt64
         let fd: Int32
@@ -60,7 +66,7 @@ final class DBusDispatchLoop: @unchecked Sendable {
     let logger: Logger
     let router: DBusObjectRouter
     private let wakeup: EventFD
-    private let shared = Mutex(Shared())
+    private let shared = Locked(Shared())
     private let nextToken = Atomic<UInt64>(1)
     /// How many times the thread came back from `poll()`; tests read it to prove that idle means asleep.
     let wakeCount = Atomic<Int>(0)
@@ -73,7 +79,7 @@ final class DBusDispatchLoop: @unchecked Sendable {
     private var nextEntryID: UInt64 = 1
     private var pending: [UInt32: PendingCall] = [:]
     private var serialsByToken: [UInt64: UInt32] = [:]
-    private var subscribers: [UInt64: (rule: DBusMatchRule, continuation: AsyncStream<DBusSignal>.Continuation)] = [:]
+    private var subscribers: [UInt64: Subscriber] = [:]
     private var sawDisconnect = false
 
     init(logger: Logger) throws(DBusError) {
@@ -316,8 +322,8 @@ final class DBusDispatchLoop: @unchecked Sendable {
                     call.reply.resume(returning: .failure(DBusError(
                         name: DBusError.Names.cancelled, message: "The call to \(call.what) was cancelled.")))
                 }
-            case .subscribe(let id, let rule, let continuation):
-                subscribers[id] = (rule, continuation)
+            case .subscribe(let id, let rule, let continuation, let handOff):
+                subscribers[id] = Subscriber(rule: rule, continuation: continuation, handOff: handOff)
             case .unsubscribe(let id, let rule):
                 guard subscribers.removeValue(forKey: id) != nil else { continue }
                 // Fire and forget: nobody waits, and the rule dies with the connection anyway.
@@ -379,6 +385,8 @@ final class DBusDispatchLoop: @unchecked Sendable {
         case DBUS_MESSAGE_TYPE_METHOD_RETURN, DBUS_MESSAGE_TYPE_ERROR:
             if let call = pending.removeValue(forKey: message.replySerial) {
                 serialsByToken.removeValue(forKey: call.token)
+                // The caller may not have reached its `await` yet: see `ThreadSanitizer`.
+                ThreadSanitizer.release(message)
                 call.reply.resume(returning: .success(message))
             }
             return DBUS_HANDLER_RESULT_HANDLED
@@ -412,6 +420,8 @@ final class DBusDispatchLoop: @unchecked Sendable {
             sender: message.sender ?? "", path: message.path ?? "", interface: interface, member: member,
             arguments: arguments)
         for subscriber in subscribers.values where subscriber.rule.matches(signal) {
+            // The consumer may not have reached its `await` yet: see `DBusSignalStream`.
+            ThreadSanitizer.release(subscriber.handOff)
             subscriber.continuation.yield(signal)
         }
     }
@@ -466,7 +476,7 @@ final class DBusDispatchLoop: @unchecked Sendable {
     private static func abandon(_ command: Command) {
         switch command {
         case .call(_, _, _, _, let reply): reply.resume(returning: .failure(.disconnected))
-        case .subscribe(_, _, let continuation): continuation.finish()
+        case .subscribe(_, _, let continuation, _): continuation.finish()
         case .send, .cancelCall, .unsubscribe, .close: break
         }
     }

@@ -1,6 +1,6 @@
 internal import CDBus
 internal import Logging
-internal import Synchronization
+internal import HeraldSystem
 
 /// Routes incoming method calls to exported objects and answers the standard
 /// interfaces (`Introspectable`, `Properties`, `Peer`) itself.
@@ -13,7 +13,7 @@ final class DBusObjectRouter: Sendable {
     static let properties = "org.freedesktop.DBus.Properties"
     static let peer = "org.freedesktop.DBus.Peer"
 
-    private let objects = Mutex<[String: DBusObject]>([:])
+    private let objects = Locked<[String: DBusObject]>([:])
     private let queues = DBusCallQueues()
     private let logger: Logger
 

@@ -1,3 +1,5 @@
+internal import HeraldSystem
+
 /// A received signal.
 public struct DBusSignal: Sendable {
     /// The sender's unique name (`:1.42`), or `org.freedesktop.DBus` for the bus itself.
@@ -94,3 +96,43 @@ public struct DBusNameOwnerChange: Sendable, Hashable {
         self.init(name: name, oldOwner: old.isEmpty ? nil : old, newOwner: new.isEmpty ? nil : new)
     }
 }
+
+/// The signals that one `DBusConnection.signals(matching:)` receives, in the
+/// order they came, until the consumer stops or the connection ends.
+///
+/// An `AsyncStream` fed by the dispatch thread; this type adds only the
+/// ThreadSanitizer hand-over marks, on `handOff`, for a signal the dispatch
+/// thread yields before the consumer has reached its `await` (see
+/// `ThreadSanitizer` in HeraldSystem): without them the arguments the
+/// dispatch thread decoded are reported as raced by the first task that reads them.
+public struct DBusSignalStream: AsyncSequence, Sendable {
+    public typealias Element = DBusSignal
+    public typealias Failure = Never
+
+    let base: AsyncStream<DBusSignal>
+    let handOff: SignalHandOff
+
+    public func makeAsyncIterator() -> AsyncIterator {
+        AsyncIterator(base: base.makeAsyncIterator(), handOff: handOff)
+    }
+
+    public struct AsyncIterator: AsyncIteratorProtocol {
+        var base: AsyncStream<DBusSignal>.Iterator
+        let handOff: SignalHandOff
+
+        public mutating func next() async -> DBusSignal? {
+            let signal = await base.next()
+            if signal != nil { ThreadSanitizer.acquire(handOff) }
+            return signal
+        }
+
+        public mutating func next(isolation actor: isolated (any Actor)?) async -> DBusSignal? {
+            let signal = await base.next(isolation: actor)
+            if signal != nil { ThreadSanitizer.acquire(handOff) }
+            return signal
+        }
+    }
+}
+
+/// What the dispatch thread and one signal stream's consumer mark the hand-over on.
+final class SignalHandOff: Sendable {}

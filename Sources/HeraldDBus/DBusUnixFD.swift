@@ -1,5 +1,5 @@
 internal import Glibc
-internal import Synchronization
+internal import HeraldSystem
 
 /// A Unix file descriptor travelling in a D-Bus message (type `h`).
 ///
@@ -10,19 +10,19 @@ internal import Synchronization
 /// owner `take()`s it. A descriptor you send is usually *borrowed*: libdbus
 /// duplicates it while the message is built, and you keep (and close) yours.
 public final class DBusUnixFD: Sendable, CustomStringConvertible {
-    private let descriptor: Mutex<Int32?>
+    private let descriptor: Locked<Int32?>
     private let owned: Bool
 
     /// Wraps a descriptor you keep owning, for sending; it must stay open
     /// until the call that sends it (`call`, `emitSignal`, a handler's return) has returned.
     public init(borrowing fd: Int32) {
-        descriptor = Mutex(fd)
+        descriptor = Locked(fd)
         owned = false
     }
 
     /// Wraps a descriptor that this object closes when it is released, unless taken.
     public init(takingOwnershipOf fd: Int32) {
-        descriptor = Mutex(fd)
+        descriptor = Locked(fd)
         owned = true
     }
 

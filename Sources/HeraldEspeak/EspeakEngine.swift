@@ -3,6 +3,7 @@ internal import Foundation
 public import HeraldCore
 public import Logging
 internal import Synchronization
+internal import HeraldSystem
 
 /// The offline voice: libespeak-ng, always present, the last engine of every chain.
 ///
@@ -54,7 +55,7 @@ final class EspeakRequest: Sendable {
 /// The thread that owns libespeak-ng. There is one per process, because the
 /// library is a singleton.
 final class EspeakWorker: Sendable {
-    private static let instance = Mutex<Result<EspeakWorker, EngineError>?>(nil)
+    private static let instance = Locked<Result<EspeakWorker, EngineError>?>(nil)
 
     static func shared(logger: Logger) throws(EngineError) -> EspeakWorker {
         try instance.withLock { instance in
@@ -97,7 +98,7 @@ final class EspeakWorker: Sendable {
 
 /// Requests waiting for the espeak thread, oldest first.
 private final class EspeakRequestQueue: Sendable {
-    private let pending = Mutex<[EspeakRequest]>([])
+    private let pending = Locked<[EspeakRequest]>([])
     private let wakeup = DispatchSemaphore(value: 0)
 
     func push(_ request: EspeakRequest) {
@@ -116,7 +117,7 @@ private final class EspeakRequestQueue: Sendable {
 
 /// What the espeak thread found when it loaded the library.
 private final class EspeakStartup: Sendable {
-    private let result = Mutex<(rate: Int, voices: [Voice])>((0, []))
+    private let result = Locked<(rate: Int, voices: [Voice])>((0, []))
     private let done = DispatchSemaphore(value: 0)
 
     func finish(rate: Int, voices: [Voice]) {

@@ -1,4 +1,4 @@
-internal import Synchronization
+internal import HeraldSystem
 
 /// What one connection has to send, in the order SSIP requires.
 ///
@@ -21,7 +21,7 @@ final class Outbox: Sendable {
         var closed = false
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
     private let continuation: AsyncStream<String>.Continuation
     /// What the writer task sends, in order.
     let stream: AsyncStream<String>

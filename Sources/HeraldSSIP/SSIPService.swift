@@ -4,7 +4,7 @@ public import Logging
 internal import NIOCore
 internal import NIOPosix
 public import ServiceLifecycle
-internal import Synchronization
+internal import HeraldSystem
 
 /// Speech Dispatcher's protocol (SSIP) on a Unix socket, so that Orca,
 /// `spd-say` and the `speechd` Python client speak through Herald unchanged
@@ -59,7 +59,7 @@ public final class SSIPService: Service, Sendable, CustomStringConvertible {
     public let speechdCompat: Bool
     private let environment: [String: String]
     private let context: SSIPServerContext
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     /// - Parameters:
     ///   - socketPath: where to listen; see `defaultSocketPath(environment:)`.

@@ -1,6 +1,6 @@
 internal import HeraldCore
 internal import NIOCore
-internal import Synchronization
+internal import HeraldSystem
 
 /// One SSIP connection as the rest of the server sees it: its ids, its
 /// settings (which `SET all` and `SET <id>` from other connections change
@@ -25,7 +25,7 @@ final class Session: Sendable {
         var finishedWhileQueueing: Set<UtteranceID> = []
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     init(number: Int, channel: any Channel, outboundLimit: Int) {
         self.number = number

@@ -1,5 +1,5 @@
 internal import HeraldCore
-internal import Synchronization
+internal import HeraldSystem
 
 /// Every open SSIP connection, by numeric id and by scheduler client id:
 /// events are routed through it, and `SET all`/`SET <id>` reach other
@@ -11,7 +11,7 @@ final class SessionRegistry: Sendable {
         var byClient: [ClientID: Session] = [:]
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     /// The next numeric client id; never reused while the service runs.
     func allocateNumber() -> Int {

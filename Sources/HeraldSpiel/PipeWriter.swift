@@ -1,7 +1,6 @@
 internal import Foundation
 internal import Glibc
 internal import HeraldSystem
-internal import Synchronization
 
 /// The thread that writes every Spiel request's stream into its client's pipe.
 ///
@@ -26,7 +25,7 @@ final class PipeWriter: Sendable {
     /// Bytes queued per pipe beyond which `send` waits: about 3 s of 22.05 kHz audio.
     static let highWater = 128 * 1024
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
     private let wakeup: EventFD
 
     private struct Pipe {

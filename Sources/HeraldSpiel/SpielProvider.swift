@@ -2,7 +2,7 @@ public import HeraldCore
 public import HeraldDBus
 public import Logging
 internal import Glibc
-internal import Synchronization
+internal import HeraldSystem
 
 /// Herald as a Spiel speech provider: `org.freedesktop.Speech.Provider` at
 /// `/org/herald/Speech/Provider`, so that libspiel clients (Orca's Spiel
@@ -32,7 +32,7 @@ public final class SpielProvider: Sendable {
     private let preparer: TextPreparer
     private let formats: [String: AudioFormat]
     private let logger: Logger
-    private let state: Mutex<State>
+    private let state: Locked<State>
 
     private struct State {
         var voices: [SpielVoice]
@@ -54,7 +54,7 @@ public final class SpielProvider: Sendable {
         self.preparer = preparer
         self.formats = formats
         self.logger = logger
-        state = Mutex(State(voices: []))
+        state = Locked(State(voices: []))
         state.withLock { $0.voices = spielVoices(voices) }
     }
 

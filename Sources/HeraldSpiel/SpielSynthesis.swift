@@ -1,6 +1,7 @@
 internal import HeraldCore
 internal import Logging
 internal import Synchronization
+internal import HeraldSystem
 
 /// One accepted `Synthesize` request at work: its text through the engine,
 /// each output converted to the voice's format and framed, into its pipe.
@@ -11,7 +12,7 @@ internal import Synchronization
 /// work on it; other requests are not touched.
 final class SpielSynthesis: Sendable {
     let id: UInt64
-    private let task = Mutex<Task<Void, Never>?>(nil)
+    private let task = Locked<Task<Void, Never>?>(nil)
     private let cancelled = Atomic<Bool>(false)
 
     init(id: UInt64) {

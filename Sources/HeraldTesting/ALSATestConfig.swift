@@ -1,6 +1,6 @@
 public import Foundation
 public import Testing
-internal import Synchronization
+internal import HeraldSystem
 
 /// The private ALSA configuration of the whole test process.
 ///
@@ -56,7 +56,7 @@ public final class ALSATestConfig: Sendable {
 
     public static let shared = ALSATestConfig()
 
-    private let claimed = Mutex<(null: Int, paced: Int)>((0, 0))
+    private let claimed = Locked<(null: Int, paced: Int)>((0, 0))
 
     private init() {
         let directory = URL(fileURLWithPath: "/tmp", isDirectory: true)
@@ -156,7 +156,7 @@ public final class ALSATestConfig: Sendable {
         paced ? "heraldpacedcapture\(index)" : "heraldcapture\(index)"
     }
 
-    private static let folderToRemove = Mutex<String?>(nil)
+    private static let folderToRemove = Locked<String?>(nil)
 
     private static func removeAtExit(_ path: String) {
         guard ProcessInfo.processInfo.environment["HERALD_KEEP_TEST_FILES"] == nil else { return }

@@ -3,7 +3,7 @@ internal import NIOCore
 internal import NIOHTTP1
 internal import NIOPosix
 internal import NIOWebSocket
-internal import Synchronization
+internal import HeraldSystem
 
 /// A stand-in for Cloudflare Workers AI's text-to-speech endpoints, POST and
 /// WebSocket, on 127.0.0.1 at a random port, strict about what
@@ -79,10 +79,10 @@ public final class FakeWorkersAI: Sendable {
         var socketObserver: (@Sendable (FakeWorkersAISocketEvent) -> Void)?
     }
 
-    let state = Mutex(State())
+    let state = Locked(State())
     let audio: FakeAudio
     private let serverChannel: any Channel
-    private let acceptTask: Mutex<Task<Void, Never>?> = Mutex(nil)
+    private let acceptTask: Locked<Task<Void, Never>?> = Locked(nil)
 
     private typealias Connection = NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>
 
@@ -99,7 +99,7 @@ public final class FakeWorkersAI: Sendable {
     {
         let audio = try await FakeAudio.make()
         // The pipeline is built before the server object exists; it finds it here.
-        let fakeHolder = Mutex<FakeWorkersAI?>(nil)
+        let fakeHolder = Locked<FakeWorkersAI?>(nil)
         let listener = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.backlog, value: 64)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)

@@ -1,5 +1,5 @@
 public import HeraldCore
-internal import Synchronization
+internal import HeraldSystem
 
 /// An engine that hangs, as a library call that never returns would: it
 /// yields `framesBeforeHanging` frames of a tone, then nothing, ever, until
@@ -9,7 +9,7 @@ public final class HangingEngine: SpeechEngine {
     public let name: String
     public let format = AudioFormat(sampleRate: 8000)
     public let framesBeforeHanging: Int
-    private let stops = Mutex(0)
+    private let stops = Locked(0)
 
     public init(name: String = "hanging", framesBeforeHanging: Int = 0) {
         self.name = name

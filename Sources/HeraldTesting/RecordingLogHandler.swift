@@ -1,5 +1,5 @@
 public import Logging
-internal import Synchronization
+internal import HeraldSystem
 
 /// A swift-log handler that keeps what was logged, to check what a component says.
 ///
@@ -20,7 +20,7 @@ public struct RecordingLogHandler: LogHandler {
     }
 
     public final class Store: Sendable {
-        private let entries = Mutex<[Entry]>([])
+        private let entries = Locked<[Entry]>([])
         public init() {}
         public func append(_ entry: Entry) { entries.withLock { $0.append(entry) } }
         public var all: [Entry] { entries.withLock { $0 } }

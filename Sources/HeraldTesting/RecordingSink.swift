@@ -1,5 +1,5 @@
 public import HeraldCore
-internal import Synchronization
+internal import HeraldSystem
 
 /// An `AudioSink` that keeps what it was given, for tests that check what a
 /// user would have heard without a sound card.
@@ -13,7 +13,7 @@ public final class RecordingSink: AudioSink {
         var stops = 0
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
     private let realTime: Bool
 
     public init(realTime: Bool = false) {

@@ -1,5 +1,5 @@
 public import HeraldCore
-internal import Synchronization
+internal import HeraldSystem
 
 /// Records a scheduler's event stream with the time each event arrived, so a
 /// test can wait for an event (always with a time limit) and then check the
@@ -14,14 +14,14 @@ public final class SpeechEventLog: Sendable {
         public let at: ContinuousClock.Instant
     }
 
-    private let entries: Mutex<[Entry]>
-    private let reader: Mutex<Task<Void, Never>?>
+    private let entries: Locked<[Entry]>
+    private let reader: Locked<Task<Void, Never>?>
 
     /// Starts reading `events` (e.g. `await scheduler.events()`) until the
     /// stream finishes or the log goes away.
     public init(_ events: AsyncStream<SpeechEvent>) {
-        entries = Mutex([])
-        reader = Mutex(nil)
+        entries = Locked([])
+        reader = Locked(nil)
         let task = Task { [weak self] in
             for await event in events {
                 guard let self else { return }

@@ -1,6 +1,7 @@
 internal import Foundation
 public import HeraldDBus
 internal import Synchronization
+internal import HeraldSystem
 
 /// A Spiel client as libspiel behaves: it makes a pipe, sends the write end
 /// with `Synthesize`, closes its own copy of the write end, and reads the
@@ -106,12 +107,12 @@ public struct SpielClient: Sendable {
 
 /// The read end of one request's pipe. Closed by `close()` or when released.
 public final class SpielPipeReader: Sendable {
-    private let descriptor: Mutex<Int32?>
-    private let received = Mutex<[UInt8]>([])
+    private let descriptor: Locked<Int32?>
+    private let received = Locked<[UInt8]>([])
     private let endOfFile = Atomic<Bool>(false)
 
     init(fd: Int32) {
-        descriptor = Mutex(fd)
+        descriptor = Locked(fd)
     }
 
     deinit { close() }

@@ -1,10 +1,10 @@
-internal import Synchronization
+internal import HeraldSystem
 
-/// An instant set on one thread and read on another (a `Mutex` cannot be
-/// captured by a closure). Shared in `HeraldTesting` for latency measurements
-/// across threads (a stop called from one thread, observed on another).
+/// An instant set on one thread and read on another, behind a lock. Shared in
+/// `HeraldTesting` for latency measurements across threads (a stop called from
+/// one thread, observed on another).
 public final class TimeMark: Sendable {
-    private let instant = Mutex<ContinuousClock.Instant?>(nil)
+    private let instant = Locked<ContinuousClock.Instant?>(nil)
 
     public init() {}
 

@@ -1,7 +1,7 @@
 public import HeraldCore
 internal import Foundation
 public import Logging
-internal import Synchronization
+internal import HeraldSystem
 
 /// A Deepgram Aura voice streamed over Workers AI's WebSocket: audio is played
 /// as its frames arrive, on a connection opened ahead of need and kept open.
@@ -19,7 +19,7 @@ public final class AuraStreamEngine: SpeechEngine {
     /// No audio for this long (after a flush, or between frames) fails the chunk.
     public let stallTimeout: Duration
     private let logger: Logger
-    private let streams = Mutex<[String: AuraStream]>([:])
+    private let streams = Locked<[String: AuraStream]>([:])
 
     /// Deepgram's streaming sample rates.
     public static let sampleRates: Set<Int> = [8_000, 16_000, 24_000, 44_100, 48_000]

@@ -200,8 +200,10 @@ struct AlsaSinkTests {
 
             let stopCalled = TimeMark()
             let started = ContinuousClock.now
+            // Under a sanitizer the device opens later, so the stop comes later too.
+            let stopAfterMilliseconds = 500 * TimingScale.factor
             Thread.detachNewThread {
-                Thread.sleep(forTimeInterval: 0.5)
+                Thread.sleep(forTimeInterval: Double(stopAfterMilliseconds) / 1000)
                 stopCalled.mark()
                 sink.stop()
             }
@@ -226,8 +228,8 @@ struct AlsaSinkTests {
                     + "stop→play returned \(returnedAt - stopAt); \(stopped.map { "\($0)" } ?? "-")")
             // Figures are printed above (about 1 ms here); the bounds only catch a
             // stop that does not act, without flaking on a busy machine.
-            #expect(dropLatency < .milliseconds(50))
-            #expect(returnedAt - stopAt < .milliseconds(100))
+            #expect(dropLatency < .milliseconds(50).timingScaled)
+            #expect(returnedAt - stopAt < .milliseconds(100).timingScaled)
 
             // Nothing more reaches the device after the stop.
             let size = { try FileManager.default.attributesOfItem(atPath: capture)[.size] as? Int }
@@ -250,8 +252,8 @@ struct AlsaSinkTests {
                     + "(play accepted \(framesBeforeStop) frames), then \(after) frames")
             #expect(before == framesBeforeStop)
             // Paced: an unpaced device would have taken seconds of audio by now.
-            #expect(before >= mono22k.frames(milliseconds: 250))
-            #expect(before <= mono22k.frames(milliseconds: 500 + 50))
+            #expect(before >= mono22k.frames(milliseconds: stopAfterMilliseconds / 2))
+            #expect(before <= mono22k.frames(milliseconds: stopAfterMilliseconds + 50))
             #expect(abs(wav.toneFrequency(frames: 0..<before) - 440) < 10)
             #expect(abs(wav.toneFrequency(frames: before..<wav.frameCount) - 880) < 10)
             #expect(wav.rms(frames: before..<wav.frameCount) > 0.3)

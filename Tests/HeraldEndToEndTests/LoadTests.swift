@@ -92,6 +92,9 @@ struct LoadTests {
 
     @Test func manyClientsAtOnceKeepThePriorityRules() async throws {
         let daemon = try await HeraldDaemonProcess.start(name: "load", paced: true)
+        // All 100 SSIP clients connect at once: under ThreadSanitizer the first
+        // ones came before heraldd had bound SSIP, and were refused.
+        try #require(await daemon.waitForSSIP(), "SSIP not up within 10 s:\n\(daemon.log)")
         let rssBefore = Self.rss(daemon.process.pid)
         let scriptPath = daemon.folder.path("load.py")
         try Self.script.write(toFile: scriptPath, atomically: true, encoding: .utf8)

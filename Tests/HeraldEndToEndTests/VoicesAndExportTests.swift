@@ -96,6 +96,9 @@ import Testing
         let client = try await daemon.connect()
         let signals = try await client.signalLog()
         let playing = try await client.speak(SampleText.long)
+        // The exports must come while it plays, not before it begins (under
+        // ThreadSanitizer all three were done before it began).
+        try #require(await signals.wait(for: playing, ["Began"], timeout: .seconds(10)) != nil, "\(daemon.log)")
         var fds: [Int32] = [0, 0]
         #expect(pipe(&fds) == 0)
         let folder = try Self.folder()

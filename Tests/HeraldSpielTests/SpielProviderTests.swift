@@ -82,6 +82,12 @@ struct SpielProviderTests {
         let other = try await harness.client.synthesize(Self.sentence, voice: english)
         #expect(await other.readToEnd(timeout: .seconds(20)), "B did not end while A was stalled")
         let otherDone = ContinuousClock.now - start
+        // B is counted out just after its pipe closes, so the reader can see the
+        // end first (it did under ThreadSanitizer): wait for that, then A must remain.
+        let countedOut = ContinuousClock.now + .seconds(1).timingScaled
+        while harness.provider.activeRequests > 1, ContinuousClock.now < countedOut {
+            try await Task.sleep(for: .milliseconds(5))
+        }
         #expect(harness.provider.activeRequests == 1, "A is still running")
         // The bus is still served while A waits.
         _ = try await harness.client.property("Name")
@@ -179,7 +185,7 @@ struct SpielProviderTests {
         await harness.stop()
     }
 
-    private func first(_ signals: AsyncStream<DBusSignal>, within timeout: Duration) async -> DBusSignal? {
+    private func first(_ signals: DBusSignalStream, within timeout: Duration) async -> DBusSignal? {
         await withTaskGroup(of: DBusSignal?.self) { group in
             group.addTask {
                 for await signal in signals { return signal }

@@ -1,4 +1,4 @@
-internal import Synchronization
+internal import HeraldSystem
 
 /// An engine with a bounded in-memory cache of short chunks in front of it.
 ///
@@ -15,7 +15,7 @@ internal import Synchronization
 /// `maxBytes`. Nothing is written to disk; the text lives only as a key.
 public final class CachingEngine: SpeechEngine {
     private let engine: any SpeechEngine
-    private let cache: Mutex<AudioCache>
+    private let cache: Locked<AudioCache>
     private let maxCharacters: Int
 
     /// - Parameters:
@@ -24,7 +24,7 @@ public final class CachingEngine: SpeechEngine {
     public init(_ engine: any SpeechEngine, maxCharacters: Int = 48, maxBytes: Int = 2 << 20) {
         self.engine = engine
         self.maxCharacters = maxCharacters
-        self.cache = Mutex(AudioCache(maxBytes: maxBytes))
+        self.cache = Locked(AudioCache(maxBytes: maxBytes))
     }
 
     public var name: String { engine.name }

@@ -1,5 +1,5 @@
 public import Logging
-internal import Synchronization
+internal import HeraldSystem
 
 /// The configured engines in fallback order, as one engine: a chunk goes to
 /// the first engine that is not resting, and when that engine fails, what it
@@ -42,17 +42,17 @@ public final class EngineChain: SpeechEngine {
     }
 
     private let members: [Member]
-    private let health: Mutex<[Health]>
+    private let health: Locked<[Health]>
     /// Each engine's speaking pace in characters a second, learnt from the
     /// chunks it finished; places the cut when it fails part-way.
-    private let paces: Mutex<[Double?]>
+    private let paces: Locked<[Double?]>
     private let cooldown: Duration
     /// An engine that does not bound its own waits fails after this long without output.
     private let watchdog: Duration
     private let logger: Logger
     private let defaultVoices: [String: String]
     /// Languages already reported as spoken by no engine, so each is said once.
-    private let unservedLanguages = Mutex<Set<String>>([])
+    private let unservedLanguages = Locked<Set<String>>([])
 
     /// - Parameters:
     ///   - engines: in fallback order; the last should be the offline voice.
@@ -87,8 +87,8 @@ public final class EngineChain: SpeechEngine {
             return false
         }
         self.defaultVoices = Dictionary(usable.map { (Voice.primaryLanguage($0.key), $0.value) }) { first, _ in first }
-        self.health = Mutex(engines.map { Health(engine: $0.name) })
-        self.paces = Mutex(Array(repeating: nil, count: engines.count))
+        self.health = Locked(engines.map { Health(engine: $0.name) })
+        self.paces = Locked(Array(repeating: nil, count: engines.count))
         self.cooldown = cooldown
         self.watchdog = watchdog
         self.logger = logger
@@ -289,7 +289,7 @@ public final class EngineChain: SpeechEngine {
 
 /// When a watched engine last produced something, shared by its relay and its watchdog.
 private final class LastOutput: Sendable {
-    private let last = Mutex(ContinuousClock.now)
+    private let last = Locked(ContinuousClock.now)
     var instant: ContinuousClock.Instant { last.withLock { $0 } }
     func note() { last.withLock { $0 = .now } }
 }

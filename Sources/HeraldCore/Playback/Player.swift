@@ -1,5 +1,5 @@
 public import Logging
-internal import Synchronization
+internal import HeraldSystem
 
 /// What playback tells the scheduler, in the order it happened.
 public enum PlaybackReport: Sendable, Equatable {
@@ -32,7 +32,7 @@ public final class Player: PlaybackDriver {
     private let sink: any AudioSink
     private let preparer: TextPreparer
     private let logger: Logger
-    private let jobs = Mutex<[UtteranceID: Job]>([:])
+    private let jobs = Locked<[UtteranceID: Job]>([:])
 
     /// Audio handed to the device but not yet heard when a pause drops it;
     /// resuming backs up this much so nothing is lost.
@@ -221,7 +221,7 @@ private final class Job: Sendable {
 
     let utterance: Utterance
     let report: @Sendable (PlaybackReport) async -> Void
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     init(utterance: Utterance, report: @escaping @Sendable (PlaybackReport) async -> Void) {
         self.utterance = utterance

@@ -1,4 +1,4 @@
-internal import Synchronization
+internal import HeraldSystem
 
 /// Bus connections that have left, remembered so that a call they sent just
 /// before leaving (handled after the departure) does not leave a message
@@ -11,7 +11,7 @@ final class DepartedClients: Sendable {
     }
 
     private static let capacity = 4096
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     func add(_ name: String) {
         state.withLock { state in

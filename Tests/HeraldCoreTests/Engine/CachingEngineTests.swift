@@ -1,13 +1,13 @@
 import HeraldCore
 import HeraldTesting
-import Synchronization
+import HeraldSystem
 import Testing
 
 /// An engine that counts its calls, so a test can tell a cache hit from a miss.
 private final class CountingEngine: SpeechEngine {
     let tone = ToneEngine(name: "counting")
-    let calls = Mutex(0)
-    let engineName = Mutex("counting")
+    let calls = Locked(0)
+    let engineName = Locked("counting")
 
     var name: String { engineName.withLock { $0 } }
     func voices() async -> [Voice] { await tone.voices() }

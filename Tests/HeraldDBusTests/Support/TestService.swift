@@ -1,6 +1,6 @@
 import Glibc
 import HeraldTesting
-import Synchronization
+import HeraldSystem
 import Testing
 
 @testable import HeraldDBus
@@ -24,8 +24,8 @@ enum TestService {
 
     /// Everything the handlers remember, for tests to inspect.
     final class State: Sendable {
-        let recorded = Mutex<[UInt32]>([])
-        let volume = Mutex<Int32>(0)
+        let recorded = Locked<[UInt32]>([])
+        let volume = Locked<Int32>(0)
     }
 
     static func object(state: State) -> DBusObject {

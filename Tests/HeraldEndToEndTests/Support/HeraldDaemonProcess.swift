@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import HeraldDBus
 import HeraldTesting
 import Testing
@@ -88,6 +89,38 @@ final class HeraldDaemonProcess: @unchecked Sendable {
         return HeraldDaemonProcess(
             bus: bus, folder: folder, capture: capture, configPath: configPath, process: process,
             startup: ContinuousClock.now - started)
+    }
+
+    /// Waits until the SSIP socket accepts a connection (one that it closes at
+    /// once). heraldd owns its bus name, which is its second-instance check,
+    /// before it binds SSIP, so `start` returning does not mean SSIP is up.
+    func waitForSSIP(timeout: Duration = .seconds(10)) async -> Bool {
+        let path = folder.runtime.appendingPathComponent("herald/ssip.sock").path
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if Self.accepts(unixSocket: path) { return true }
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        return false
+    }
+
+    private static func accepts(unixSocket path: String) -> Bool {
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let capacity = MemoryLayout.size(ofValue: address.sun_path)
+        guard path.utf8.count < capacity else { return false }
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            raw.copyBytes(from: path.utf8)
+            raw[path.utf8.count] = 0
+        }
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) == 0
+            }
+        }
     }
 
     /// The environment a client (`herald`, `gdbus`) of this daemon runs with.

@@ -1,5 +1,5 @@
 import HeraldDBus
-import Synchronization
+import HeraldSystem
 import Testing
 
 /// One client connection to `org.herald.Speech1`, as an application holds it.
@@ -61,7 +61,7 @@ final class SpeechSignalLog: Sendable {
     private let reader: Task<Void, Never>
 
     private final class Entries: Sendable {
-        let list = Mutex<[Entry]>([])
+        let list = Locked<[Entry]>([])
     }
 
     init(connection: DBusConnection) async throws(DBusError) {
