@@ -12,6 +12,8 @@ let package = Package(
     products: [
         .executable(name: "heraldd", targets: ["heraldd"]),
         .executable(name: "herald", targets: ["herald"]),
+        // libespeak-ng in a process of its own, started and supervised by heraldd.
+        .executable(name: "herald-espeak", targets: ["herald-espeak"]),
         .library(name: "HeraldCore", targets: ["HeraldCore"]),
     ],
     dependencies: [
@@ -40,9 +42,19 @@ let package = Package(
             dependencies: [.product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings
         ),
+        // The frames heraldd and its herald-espeak helper exchange; no dependencies, so the helper stays small.
+        .target(name: "HeraldEspeakProtocol", swiftSettings: strictSettings),
         .target(
             name: "HeraldEspeak",
-            dependencies: ["HeraldCore", "CEspeakNG", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "HeraldCore", "HeraldEspeakProtocol", "HeraldSystem", "CEspeakNG", .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // Links libespeak-ng and nothing of Foundation; heraldd finds it beside itself or in libexec/herald.
+        .executableTarget(
+            name: "herald-espeak",
+            dependencies: ["CEspeakNG", "CHeraldSystem", "HeraldEspeakProtocol"],
             swiftSettings: strictSettings
         ),
         .target(
