@@ -47,7 +47,7 @@ let package = Package(
         .target(
             name: "HeraldEspeak",
             dependencies: [
-                "HeraldCore", "HeraldEspeakProtocol", "HeraldSystem", "CEspeakNG", .product(name: "Logging", package: "swift-log"),
+                "HeraldCore", "HeraldEspeakProtocol", "HeraldSystem", .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
         ),

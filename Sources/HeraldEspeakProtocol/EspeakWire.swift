@@ -70,12 +70,15 @@ public struct EspeakFrameWriter: Sendable {
     }
 
     public mutating func append(samples: UnsafeBufferPointer<Int16>) {
-        bytes.reserveCapacity(bytes.count + samples.count * 2)
+        #if _endian(little)
+        bytes.append(contentsOf: UnsafeRawBufferPointer(samples))
+        #else
         for sample in samples {
             let value = UInt16(bitPattern: sample.littleEndian)
             bytes.append(UInt8(truncatingIfNeeded: value))
             bytes.append(UInt8(truncatingIfNeeded: value >> 8))
         }
+        #endif
     }
 
     /// The frame with its length filled in.
@@ -122,14 +125,15 @@ public struct EspeakFrameReader {
     /// The rest of the frame as samples.
     public mutating func samples() -> [Int16] {
         let count = remaining / 2
-        var samples = [Int16](repeating: 0, count: count)
-        for index in 0..<count {
-            let low = UInt16(body[position + 2 * index])
-            let high = UInt16(body[position + 2 * index + 1])
-            samples[index] = Int16(bitPattern: low | high << 8)
-        }
+        let start = position
         position += count * 2
-        return samples
+        return [Int16](unsafeUninitializedCapacity: count) { samples, initialized in
+            body[start..<start + count * 2].withUnsafeBytes { bytes in
+                UnsafeMutableRawBufferPointer(samples).copyMemory(from: bytes)
+            }
+            for index in 0..<count { samples[index] = Int16(littleEndian: samples[index]) }
+            initialized = count
+        }
     }
 }
 

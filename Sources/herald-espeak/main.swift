@@ -235,11 +235,18 @@ func run(_ request: Request) {
     send(&frame)
 }
 
+/// The reader thread's entry: a plain function, since a closure written in
+/// this file's top-level code would be main-actor isolated and trap off the main thread.
+func readerThread(_: UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer? {
+    readRequests()
+    return nil
+}
+
 // MARK: Main
 
 sendReady()
 var reader = pthread_t()
-guard pthread_create(&reader, nil, { _ in readRequests(); return nil }, nil) == 0 else { exit(1) }
+guard pthread_create(&reader, nil, readerThread, nil) == 0 else { exit(1) }
 while true {
     while sem_wait(&wakeup) != 0 {}
     if let request = pending.withLock({ $0.isEmpty ? nil : $0.removeFirst() }) { run(request) }
