@@ -9,8 +9,8 @@ internal import HeraldSystem
 /// The helper is started with posix_spawn: the socket (made close-on-exec,
 /// like every descriptor Herald opens) is its descriptor 3, standard input
 /// and output are /dev/null, standard error is heraldd's (the journal), the
-/// environment holds only what libespeak-ng reads, and every signal is reset
-/// to its default. It asks the kernel to kill it when
+/// environment holds only what libespeak-ng reads, every signal is reset to
+/// its default, and it has a process group of its own. It asks the kernel to kill it when
 /// heraldd's supervising thread ends, and makes itself non-dumpable.
 final class EspeakHelper {
     static let executableName = "herald-espeak"
@@ -100,7 +100,10 @@ final class EspeakHelper {
         sigfillset(&all)
         posix_spawnattr_setsigmask(&attributes, &none)
         posix_spawnattr_setsigdefault(&attributes, &all)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        // A process group of its own: a Ctrl-C or a `kill -- -PGID` meant for heraldd reaches heraldd,
+        // which shuts down in order; the helper then ends with it (end of file, PR_SET_PDEATHSIG).
+        posix_spawnattr_setpgroup(&attributes, 0)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP))
         let argv: [UnsafeMutablePointer<CChar>?] = [strdup(executable), strdup(String(getpid())), nil]
         defer { argv.forEach { free($0) } }
         // Only what libespeak-ng reads to find its data: nothing else of heraldd's environment.
