@@ -163,7 +163,7 @@ let package = Package(
         ),
 
         .testTarget(name: "HeraldCoreTests", dependencies: ["HeraldCore", "HeraldTesting"], swiftSettings: strictSettings),
-        .testTarget(name: "HeraldEspeakTests", dependencies: ["HeraldEspeak", "HeraldTesting"], swiftSettings: strictSettings),
+        .testTarget(name: "HeraldEspeakTests", dependencies: ["HeraldEspeak", "HeraldEspeakProtocol", "HeraldTesting"], swiftSettings: strictSettings),
         .testTarget(
             name: "HeraldSSIPTests",
             dependencies: ["HeraldSSIP", "HeraldDaemon", "HeraldTesting", "HeraldWorkersAI"],
