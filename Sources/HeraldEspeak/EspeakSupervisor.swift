@@ -17,6 +17,8 @@ final class EspeakSupervisor {
     private var failedStarts = 0
     private var nextStart = ContinuousClock.now
     private var startError: EngineError?
+    /// When the current helper said it was ready.
+    private var startedAt = ContinuousClock.now
 
     init(executable: String, requests: EspeakRequestQueue, logger: Logger) {
         self.executable = executable
@@ -28,6 +30,7 @@ final class EspeakSupervisor {
     func startFirst() -> Result<EspeakHelper.Ready, EngineError> {
         EspeakHelper.start(executable).map { helper, ready in
             self.helper = helper
+            startedAt = .now
             format = AudioFormat(sampleRate: ready.sampleRate)
             return ready
         }
@@ -146,14 +149,20 @@ final class EspeakSupervisor {
         replace(because: reason)
     }
 
-    /// Drops the current helper (already killed and reaped by the caller) and starts another now.
+    /// Drops the current helper (killing and reaping it if the caller has
+    /// not) and starts another now; one that died within a second of starting
+    /// counts as a failed start, so a helper that cannot stay up does not spin.
     private func replace(because reason: String) {
         helper?.stop()
         helper = nil
         logger.warning("espeak-ng helper replaced", metadata: ["herald.engine": "espeak-ng", "herald.reason": "\(reason)"])
-        failedStarts = 0
-        nextStart = .now
-        restart()
+        if ContinuousClock.now - startedAt < .seconds(1) {
+            noteFailedStart(EngineError(.unavailable, engine: "espeak-ng", "it died within a second of starting: \(reason)"))
+        } else {
+            failedStarts = 0
+            nextStart = .now
+            restart()
+        }
     }
 
     /// Starts a helper; after each start that fails in a row, waits twice as
@@ -163,23 +172,28 @@ final class EspeakSupervisor {
         switch EspeakHelper.start(executable) {
         case .success(let (helper, _)):
             self.helper = helper
+            startedAt = .now
             if failedStarts > 0 {
                 logger.notice("espeak-ng helper started again", metadata: ["herald.engine": "espeak-ng"])
             }
-            failedStarts = 0
+            // The count of failures goes back to 0 once a helper has lived a second (`replace`).
             startError = nil
         case .failure(let error):
-            failedStarts += 1
-            startError = error
-            nextStart = .now + min(.milliseconds(100) * (1 << min(failedStarts - 1, 10)), .seconds(30))
-            let metadata: Logger.Metadata = [
-                "herald.engine": "espeak-ng", "herald.reason": "\(error.message)", "herald.attempts": "\(failedStarts)",
-            ]
-            if failedStarts == 1 {
-                logger.error("espeak-ng helper could not start; retrying", metadata: metadata)
-            } else {
-                logger.debug("espeak-ng helper could not start", metadata: metadata)
-            }
+            noteFailedStart(error)
+        }
+    }
+
+    private func noteFailedStart(_ error: EngineError) {
+        failedStarts += 1
+        startError = error
+        nextStart = .now + min(.milliseconds(100) * (1 << min(failedStarts - 1, 10)), .seconds(30))
+        let metadata: Logger.Metadata = [
+            "herald.engine": "espeak-ng", "herald.reason": "\(error.message)", "herald.attempts": "\(failedStarts)",
+        ]
+        if failedStarts == 1 {
+            logger.error("espeak-ng helper could not start; retrying", metadata: metadata)
+        } else {
+            logger.debug("espeak-ng helper could not start", metadata: metadata)
         }
     }
 }

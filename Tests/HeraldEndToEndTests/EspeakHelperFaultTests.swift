@@ -97,6 +97,34 @@ struct EspeakHelperFaultTests {
         #expect(rms > 0.02, "the message after the hang is silent")
     }
 
+    /// A helper that dies as soon as it starts (killed here the moment each
+    /// appears) is restarted with a growing back-off, not in a tight loop, and
+    /// the offline voice speaks again once one stays up.
+    @Test func aHelperThatKeepsDyingIsRestartedWithABackOff() async throws {
+        let daemon = try await HeraldDaemonProcess.start(name: "espeak-crashloop")
+        var helper = try #require(EspeakHelperProcess.of(daemon.process.pid), "no herald-espeak under heraldd")
+        // The first has lived over a second by now: its death is an ordinary replacement.
+        try await Task.sleep(for: .milliseconds(1100))
+        var appeared: [ContinuousClock.Instant] = []
+        for _ in 0..<5 {
+            kill(helper, SIGKILL)
+            helper = try await EspeakHelperProcess.replacement(of: helper, under: daemon.process.pid)
+            appeared.append(.now)
+        }
+        let gaps = zip(appeared.dropFirst(), appeared).map { $0 - $1 }
+        print("helpers killed at start: restarted after \(gaps)")
+        // Back-off 0.1, 0.2, 0.4, 0.8 s between the four restarts after the first quick death.
+        #expect(gaps.last.map { $0 >= .milliseconds(600) } == true, "no back-off: \(gaps)")
+        #expect(daemon.log.contains("espeak-ng helper could not start; retrying"), "\(daemon.log)")
+
+        let client = try await daemon.connect()
+        let signals = try await client.signalLog()
+        let id = try await client.speak(SampleText.short)
+        #expect(await signals.waitForEnd(of: id, timeout: .seconds(20))?.member == "Ended", "\(signals.all)\n\(daemon.log)")
+        await client.close()
+        #expect(await daemon.stop() == 0, "\(daemon.log)")
+    }
+
     /// The helper holds only its socket and standard descriptors, keeps none
     /// of heraldd's environment beyond what libespeak-ng reads, and dies with heraldd.
     @Test func theHelperInheritsNothingAndDiesWithTheDaemon() async throws {
