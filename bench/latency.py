@@ -477,13 +477,15 @@ def pids_of(root):
     return found
 
 
-def rss_mb(root):
+def rss_mb(root, field="VmRSS:"):
+    """Resident memory of root and its descendants: VmRSS, or RssAnon (memory
+    private to them, without the code pages of the binaries and libraries)."""
     total = 0
     for pid in pids_of(root):
         try:
             with open(f"/proc/{pid}/status") as f:
                 for line in f:
-                    if line.startswith("VmRSS:"):
+                    if line.startswith(field):
                         total += int(line.split()[1])
         except OSError:
             pass
@@ -539,6 +541,8 @@ def main():
     ap.add_argument("--storm-seconds", type=float, default=10)
     ap.add_argument("--long-seconds", type=float, default=25)
     ap.add_argument("--idle-seconds", type=float, default=60)
+    ap.add_argument("--idle-settle", type=float, default=35,
+                    help="seconds of silence before the idle window: heraldd closes the sound device after 30")
     ap.add_argument("--json")
     ap.add_argument("--only", default="offline,storm,dbus,cloud,idle",
                     help="comma-separated parts to run: offline,storm,dbus,cloud,idle")
@@ -563,8 +567,11 @@ def main():
         result["herald"].update(out)
     result["herald"]["rss_mb"] = rss_mb(a.herald_pid)
     result["speechd"]["rss_mb"] = rss_mb(a.speechd_pid)
-    print(f"bench: idle for {a.idle_seconds:g} s", file=sys.stderr)
-    time.sleep(2)  # let both finish playing out
+    result["herald"]["anon_mb"] = rss_mb(a.herald_pid, "RssAnon:")
+    result["speechd"]["anon_mb"] = rss_mb(a.speechd_pid, "RssAnon:")
+    settle = a.idle_settle if "idle" in only else 2
+    print(f"bench: {settle:g} s of silence, then idle for {a.idle_seconds:g} s", file=sys.stderr)
+    time.sleep(settle)  # both finish playing out, and heraldd closes the device
     usage_idle = idle({"herald": a.herald_pid, "speechd": a.speechd_pid}, a.idle_seconds if "idle" in only else 0.1)
     for k in usage_idle:
         result[k]["idle"] = usage_idle[k]
@@ -616,6 +623,8 @@ def print_table(r):
                          f"{st.get('pairs', '—')} at {st.get('achieved_rate', 0):.0f}/s | {st.get('missed', '—')} | |")
     lines.append(f"| RSS after use (daemon + modules), MB | {fmt(h.get('rss_mb'))} | {fmt(s.get('rss_mb'))} | "
                  f"{ratio(h.get('rss_mb'), s.get('rss_mb'))} |")
+    lines.append(f"| of which private (RssAnon), MB | {fmt(h.get('anon_mb'))} | {fmt(s.get('anon_mb'))} | "
+                 f"{ratio(h.get('anon_mb'), s.get('anon_mb'))} |")
     hi, si = h.get("idle", {}), s.get("idle", {})
     lines.append(f"| idle CPU over {hi.get('seconds', 0):g} s, ms | {fmt(hi.get('cpu_ms'))} | {fmt(si.get('cpu_ms'))} | |")
     lines.append(f"| idle wake-ups (context switches)/s | {fmt(hi.get('wakeups_per_s'))} | {fmt(si.get('wakeups_per_s'))} | |")

@@ -46,10 +46,19 @@ export HERALD_FUZZ=1
 for target in $targets; do
     name=$(product "$target")
     echo "== building $name" >&2
-    # SwiftPM's own --sanitize fuzzer (not -Xswiftc): with it, SwiftPM lets
+    # SwiftPM's own --sanitize fuzzer (not only -Xswiftc): with it, SwiftPM lets
     # libFuzzer's main stand instead of renaming the target's entry point.
+    #
+    # Not also `--sanitize address`: SwiftPM passes each sanitizer as its own
+    # `-sanitize=` flag, in the order of a Set (random per run), and the Swift
+    # driver gives the compiler only the LAST one (the linker gets both). So each
+    # build had either coverage or AddressSanitizer in the Swift code, never
+    # both, and each new order rebuilt everything. One comma-joined flag, given
+    # after SwiftPM's, reaches the compiler whole; -Xcc/-Xcxx add ASan to the
+    # C and C++ targets (toml++), which `--sanitize address` used to do.
     swift build --scratch-path "$scratch" -c debug --product "$name" \
-        --sanitize fuzzer --sanitize address -Xswiftc -parse-as-library >&2
+        --sanitize fuzzer -Xswiftc -sanitize=fuzzer,address \
+        -Xcc -fsanitize=address -Xcxx -fsanitize=address -Xswiftc -parse-as-library >&2
 done
 
 # Set only now: SwiftPM rebuilds everything when the environment it builds in changes.
@@ -69,15 +78,25 @@ for target in $targets; do
         # Real, marshalled method calls of org.herald.Speech1 as extra seeds.
         HERALD_FUZZ_SEEDS="$work" "$scratch/debug/$name" -runs=0 "$work" >/dev/null 2>&1 || true
     fi
+    # The kept seeds, if the target has any (dbus makes its own, above).
+    seeds=fuzz/corpus/$target
+    [ -d "$seeds" ] || seeds=""
     log="$scratch/fuzz-$target.log"
     echo "== fuzzing $target for ${seconds}s (log: $log)" >&2
-    if "$scratch/debug/$name" "$work" "fuzz/corpus/$target" \
+    # shellcheck disable=SC2086 # $seeds is one folder or none
+    if "$scratch/debug/$name" "$work" $seeds \
         -max_total_time="$seconds" -rss_limit_mb="$rss_mb" -malloc_limit_mb="$rss_mb" \
         -max_len="$(max_len "$target")" -timeout="$timeout" -detect_leaks=1 \
         -artifact_prefix="fuzz/artifacts/$target-" -print_final_stats=1 >"$log" 2>&1
     then
         grep -E "^(#[0-9]+.*DONE|stat::number_of_executed_units|stat::peak_rss_mb)" "$log" | tr '\n' ' ' >&2
         echo >&2
+        # libFuzzer prints no cov: figure when no instrumented edge ran: the run
+        # was blind mutation, which is no evidence of anything.
+        if ! grep -q "INITED cov: [1-9]" "$log"; then
+            echo "!! $target ran without coverage feedback (no cov: at INITED); is the code instrumented?" >&2
+            failed="$failed $target"
+        fi
     else
         echo "!! $target failed; the end of its log:" >&2
         tail -n 40 "$log" >&2

@@ -161,6 +161,8 @@ struct ConfigurationTests {
     @Test(arguments: [
         ("[[:engine]]\nmodel = \"espeak-ng\"\n", 1), ("[audio]\ndevice = \"x\"\n[\n", 3), ("[#]\n", 1),
         ("\r\n  [[ \t:x]]\r\n", 2), ("[é]\n", 1),
+        // After a byte-order mark, which toml++ skips (fuzz/corpus/config/regress-bom-table-header).
+        ("\u{FEFF}[é]\n", 1), ("\u{FEFF}[[:engine]]\n", 1), ("\u{FEFF}[\u{FFFD}lou_\u{FFFD}oti\"vt\n", 1),
     ])
     func aTableHeaderWithoutANameIsRefusedNotAborted(text: String, line: Int) {
         #expect {
@@ -172,6 +174,7 @@ struct ConfigurationTests {
         // Names, quoted names and the blank-name error TOMLKit reports itself still work.
         #expect((try? Configuration.parse("[ audio ]\ndevice = \"x\"\n[[ \"engine\" ]]\nmodel = \"espeak-ng\"\n", file: "c.toml")) != nil)
         #expect(throws: ConfigurationError.self) { try Configuration.parse("[]\n", file: "c.toml") }
+        #expect((try? Configuration.parse("\u{FEFF}[audio]\ndevice = \"x\"\n", file: "c.toml"))?.audioDevice == "x")
     }
 
     /// Regression (fuzz/run.sh config): `b = [1,}]` inside an inline table made

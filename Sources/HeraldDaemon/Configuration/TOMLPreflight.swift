@@ -11,11 +11,15 @@
 /// its values are strings, whole numbers and booleans, never arrays or inline
 /// tables. So such a line is refused here, with its number and what to
 /// write, before the text reaches TOMLKit. A line inside a multi-line string
-/// is checked like any other; Herald has no key that takes one.
+/// is checked like any other; Herald has no key that takes one. A byte-order
+/// mark at the start is skipped, as toml++ skips it.
 enum TOMLPreflight {
     static func check(_ text: String, file: String) throws(ConfigurationError) {
         var number = 0
-        for line in text.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
+        // toml++ skips a UTF-8 byte-order mark at the start of the text, so a
+        // header right after one starts its line too (found by fuzzing).
+        let bytes = text.utf8.starts(with: [0xEF, 0xBB, 0xBF]) ? text.utf8.dropFirst(3) : text.utf8.dropFirst(0)
+        for line in bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
             number += 1
             let content = line.drop { isBlank($0) }
             if content.first == UInt8(ascii: "[") {
