@@ -12,6 +12,8 @@ let package = Package(
     products: [
         .executable(name: "heraldd", targets: ["heraldd"]),
         .executable(name: "herald", targets: ["herald"]),
+        // libespeak-ng in a process of its own, started and supervised by heraldd.
+        .executable(name: "herald-espeak", targets: ["herald-espeak"]),
         .library(name: "HeraldCore", targets: ["HeraldCore"]),
     ],
     dependencies: [
@@ -41,9 +43,19 @@ let package = Package(
             dependencies: ["HeraldSystem", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings
         ),
+        // The frames heraldd and its herald-espeak helper exchange; no dependencies, so the helper stays small.
+        .target(name: "HeraldEspeakProtocol", swiftSettings: strictSettings),
         .target(
             name: "HeraldEspeak",
-            dependencies: ["HeraldCore", "CEspeakNG", "HeraldSystem", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "HeraldCore", "HeraldEspeakProtocol", "HeraldSystem", .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // Links libespeak-ng and nothing of Foundation; heraldd finds it beside itself or in libexec/herald.
+        .executableTarget(
+            name: "herald-espeak",
+            dependencies: ["CEspeakNG", "CHeraldSystem", "HeraldEspeakProtocol", "HeraldSystem"],
             swiftSettings: strictSettings
         ),
         .target(
@@ -151,7 +163,7 @@ let package = Package(
         ),
 
         .testTarget(name: "HeraldCoreTests", dependencies: ["HeraldCore", "HeraldTesting", "HeraldSystem"], swiftSettings: strictSettings),
-        .testTarget(name: "HeraldEspeakTests", dependencies: ["HeraldEspeak", "HeraldTesting"], swiftSettings: strictSettings),
+        .testTarget(name: "HeraldEspeakTests", dependencies: ["HeraldEspeak", "HeraldEspeakProtocol", "HeraldTesting"], swiftSettings: strictSettings),
         .testTarget(
             name: "HeraldSSIPTests",
             dependencies: ["HeraldSSIP", "HeraldDaemon", "HeraldTesting", "HeraldWorkersAI"],

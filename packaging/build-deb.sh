@@ -19,7 +19,8 @@ PREFIX=/usr DESTDIR="$stage/root" packaging/install.sh "$@" >/dev/null
 # all, whatever this release calls them).
 mkdir -p "$stage/debian"
 printf 'Source: herald\n\nPackage: herald\nArchitecture: any\n' > "$stage/debian/control"
-libraries=$(cd "$stage" && dpkg-shlibdeps -O --ignore-missing-info -e root/usr/bin/heraldd -e root/usr/bin/herald 2>"$stage/shlibdeps.log" \
+libraries=$(cd "$stage" && dpkg-shlibdeps -O --ignore-missing-info -e root/usr/bin/heraldd -e root/usr/bin/herald \
+    -e root/usr/libexec/herald/herald-espeak 2>"$stage/shlibdeps.log" \
     | sed -n 's/^shlibs:Depends=//p')
 if grep -q "libswiftCore" "$stage/shlibdeps.log" 2>/dev/null; then
     echo "build-deb.sh: warning: the binaries need the Swift toolchain's libraries; this package runs only where they exist" >&2

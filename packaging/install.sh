@@ -3,7 +3,9 @@
 #   PREFIX   where it will live (default /usr/local)
 #   DESTDIR  a staging root the files are written under (default: none),
 #            as packagers use; paths inside the files still name PREFIX.
-# Installs heraldd, herald and speak-clipboard in PREFIX/bin, the systemd
+# Installs heraldd, herald and speak-clipboard in PREFIX/bin, heraldd's
+# espeak-ng helper in PREFIX/libexec/herald (heraldd looks for it beside
+# itself, then in ../libexec/herald), the systemd
 # user unit (PREFIX/lib/systemd/user for /usr and /usr/local, else
 # PREFIX/share/systemd/user; SYSTEMD_USER_UNIT_DIR overrides), every D-Bus
 # activation file of dbus/*.service.in (with @bindir@ filled in) in
@@ -13,7 +15,7 @@
 #
 #   packaging/install.sh                      # to /usr/local (sudo when needed)
 #   PREFIX=$HOME/.local packaging/install.sh  # for one user, no root
-#   packaging/install.sh --prebuilt DIR       # install DIR's heraldd and herald, no build
+#   packaging/install.sh --prebuilt DIR       # install DIR's heraldd, herald and herald-espeak, no build
 set -eu
 
 cd "$(dirname "$0")/.."
@@ -22,7 +24,7 @@ DESTDIR=${DESTDIR:-}
 prebuilt=""
 while [ $# -gt 0 ]; do
     case "$1" in
-        --prebuilt) prebuilt=${2:?--prebuilt needs the folder holding heraldd and herald}; shift 2 ;;
+        --prebuilt) prebuilt=${2:?--prebuilt needs the folder holding heraldd, herald and herald-espeak}; shift 2 ;;
         -h|--help) sed -n '2,/^set/{/^#/p}' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "install.sh: unknown option $1 (see --help)" >&2; exit 64 ;;
     esac
@@ -38,9 +40,10 @@ else
     # The Swift runtime linked in, so the binaries run without the toolchain.
     swift build -c release --static-swift-stdlib --product heraldd
     swift build -c release --static-swift-stdlib --product herald
+    swift build -c release --static-swift-stdlib --product herald-espeak
     binaries=$(swift build -c release --show-bin-path)
 fi
-for program in heraldd herald; do
+for program in heraldd herald herald-espeak; do
     [ -x "$binaries/$program" ] || { echo "install.sh: $binaries/$program is missing; build Herald first" >&2; exit 1; }
 done
 
@@ -55,9 +58,10 @@ case "$PREFIX" in
 esac
 fill() { sed "s|@bindir@|$bindir|g" "$1"; }
 
-install -d "$root/bin" "$DESTDIR$unitdir" "$root/share/dbus-1/services" "$root/share/doc/herald"
+install -d "$root/bin" "$root/libexec/herald" "$DESTDIR$unitdir" "$root/share/dbus-1/services" "$root/share/doc/herald"
 # Stripped: symbols are most of a statically linked Swift binary's size.
 install -m 755 -s "$binaries/heraldd" "$binaries/herald" "$root/bin/"
+install -m 755 -s "$binaries/herald-espeak" "$root/libexec/herald/"
 install -m 755 packaging/speak-clipboard "$root/bin/"
 fill packaging/herald.service.in > "$DESTDIR$unitdir/herald.service"
 for template in dbus/*.service.in; do

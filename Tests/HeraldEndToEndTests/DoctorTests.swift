@@ -164,6 +164,10 @@ import Testing
         let stranded = try #require(attempt)
         print("herald doctor, nothing to start the daemon: exit \(stranded.status)\n\(stranded.output)")
         Self.expectLine("✗", "daemon", in: stranded, containing: ["nothing can start it"], fixContaining: ["install Herald"])
+        // Nor its espeak-ng helper: the offline voice could not start, and the check says where it looked.
+        Self.expectLine(
+            "✗", "espeak-ng", in: stranded, containing: ["herald-espeak is missing", "lonely/herald-espeak", "libexec/herald"],
+            fixContaining: ["reinstall Herald"])
         #expect(stranded.status == 1, "\(stranded)")
 
         // Neither run started a daemon (a started heraldd would own the name within about 0.3 s).

@@ -33,6 +33,7 @@ import Testing
         let root = destdir + prefix
         for (path, mode) in [
             ("bin/heraldd", 0o755), ("bin/herald", 0o755), ("bin/speak-clipboard", 0o755),
+            ("libexec/herald/herald-espeak", 0o755),
             ("share/systemd/user/herald.service", 0o644), ("share/dbus-1/services/org.herald.Speech1.service", 0o644),
             ("share/doc/herald/config.toml.example", 0o644), ("share/doc/herald/README.md", 0o644),
             ("share/bash-completion/completions/herald", 0o644), ("share/zsh/vendor-completions/_herald", 0o644),
@@ -107,6 +108,7 @@ import Testing
         let files = contents.output.split(separator: "\n").compactMap { $0.split(separator: " ").last.map(String.init) }
         for file in [
             "./usr/bin/heraldd", "./usr/bin/herald", "./usr/bin/speak-clipboard", "./usr/lib/systemd/user/herald.service",
+            "./usr/libexec/herald/herald-espeak",
             "./usr/share/dbus-1/services/org.herald.Speech1.service", "./usr/share/doc/herald/config.toml.example",
             "./usr/share/bash-completion/completions/herald", "./usr/share/zsh/vendor-completions/_herald",
             "./usr/share/fish/vendor_completions.d/herald.fish",

@@ -122,3 +122,26 @@ struct EspeakEngineTests {
         #expect(frames(outputs) > engine.format.frames(milliseconds: 500))
     }
 }
+
+/// A stop mid-chunk reaches libespeak-ng (in its helper process) at its next
+/// buffer: the next request's first audio follows within a fraction of a
+/// second, where finishing the abandoned text would take many seconds.
+struct EspeakCancellationTests {
+    @Test func cancellingMidChunkStopsAtOnce() async throws {
+        let engine = try EspeakEngine(logger: Logger(label: "test"))
+        let long = String(repeating: "This is a long text that takes a while to synthesise. ", count: 2000)
+        var received = 0
+        for try await output in engine.synthesize(SpeechChunk([.text(long)]), settings: VoiceSettings()) {
+            if case .audio = output { received += 1 }
+            if received == 2 { break }
+        }
+        let clock = ContinuousClock()
+        let stoppedAt = clock.now
+        var firstAudio: Duration?
+        for try await output in engine.synthesize(SpeechChunk([.text("Next.")]), settings: VoiceSettings()) {
+            if case .audio = output, firstAudio == nil { firstAudio = clock.now - stoppedAt }
+        }
+        print("after a cancel mid-chunk, the next request's first audio came in \(firstAudio.map(String.init(describing:)) ?? "-")")
+        #expect(firstAudio.map { $0 < .milliseconds(500) } == true, "\(String(describing: firstAudio))")
+    }
+}

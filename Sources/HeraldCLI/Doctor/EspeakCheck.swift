@@ -2,8 +2,9 @@ internal import HeraldCore
 internal import HeraldEspeak
 internal import Logging
 
-/// Loads libespeak-ng and its data as the daemon does: without them heraldd
-/// has no offline voice and does not start.
+/// Starts the espeak-ng helper (`herald-espeak`) as the daemon does, which
+/// loads libespeak-ng and its data: without them heraldd has no offline voice
+/// and does not start.
 enum EspeakCheck {
     static func run() async -> DoctorFinding {
         let loaded = await OffPool.run { () -> Result<EspeakEngine, EngineError> in
@@ -18,6 +19,8 @@ enum EspeakCheck {
             }
             let languages = Set(voices.map(\.language)).count
             return .pass("espeak-ng", "\(voices.count) voices in \(languages) languages")
+        case .failure(let error) where error.message.hasPrefix("herald-espeak"):
+            return .failure("espeak-ng", error.message, fix: "reinstall Herald (packaging/install.sh puts it in PREFIX/libexec/herald)")
         case .failure(let error):
             return .failure("espeak-ng", error.message, fix: "install the espeak-ng-data package (sudo apt install espeak-ng-data)")
         }

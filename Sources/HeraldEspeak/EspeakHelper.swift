@@ -1,0 +1,236 @@
+internal import Foundation
+internal import Glibc
+internal import HeraldCore
+internal import HeraldEspeakProtocol
+internal import HeraldSystem
+
+/// One running `herald-espeak` process and heraldd's end of its socket.
+///
+/// The helper is started with posix_spawn: the socket (made close-on-exec,
+/// like every descriptor Herald opens) is its descriptor 3, standard input
+/// and output are /dev/null, standard error is heraldd's (the journal), the
+/// environment holds only what libespeak-ng reads, every signal is reset to
+/// its default, and it has a process group of its own. It asks the kernel to kill it when
+/// heraldd's supervising thread ends, and makes itself non-dumpable.
+final class EspeakHelper {
+    static let executableName = "herald-espeak"
+    /// How long a new helper may take to load libespeak-ng's data and list its voices (about 30 ms).
+    static let startBound: Duration = .seconds(10)
+
+    struct Ready: Sendable {
+        let sampleRate: Int
+        let voices: [Voice]
+    }
+
+    /// What waiting on the helper gave.
+    enum Event {
+        case frame(EspeakWire.Kind?, ArraySlice<UInt8>)
+        /// The supervisor's wake-up descriptor fired: a request came or was cancelled.
+        case woken
+        case timedOut
+        /// End of file or a broken frame: the helper is gone or not to be trusted.
+        case closed(String)
+    }
+
+    let pid: pid_t
+    private let socket: Int32
+    private var buffer = EspeakFrameBuffer()
+    private var reaped = false
+
+    private init(pid: pid_t, socket: Int32) {
+        self.pid = pid
+        self.socket = socket
+    }
+
+    deinit {
+        stop()
+        close(socket)
+    }
+
+    /// The helper beside the running executable (a build folder, or heraldd in
+    /// PREFIX/bin next to it), else PREFIX/libexec/herald, where
+    /// packaging/install.sh puts it.
+    static func candidates() -> [String] {
+        let me = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        let folder = URL(fileURLWithPath: me).deletingLastPathComponent()
+        return [
+            folder.appendingPathComponent(executableName).path,
+            folder.deletingLastPathComponent().appendingPathComponent("libexec/herald/\(executableName)").path,
+        ]
+    }
+
+    static func locate() throws(EngineError) -> String {
+        let candidates = candidates()
+        guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
+            throw EngineError(
+                .unavailable, engine: "espeak-ng",
+                "\(executableName) is missing (looked for \(candidates.joined(separator: " and "))); reinstall Herald")
+        }
+        return found
+    }
+
+    /// Starts a helper and waits for its `ready`.
+    static func start(_ executable: String) -> Result<(EspeakHelper, Ready), EngineError> {
+        func failure(_ message: String) -> Result<(EspeakHelper, Ready), EngineError> {
+            .failure(EngineError(.unavailable, engine: "espeak-ng", message))
+        }
+        var pair: [Int32] = [-1, -1]
+        guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &pair) == 0 else {
+            return failure("cannot make a socket for \(executableName): \(String(cString: strerror(errno)))")
+        }
+        var theirs = pair[1]
+        // dup2 onto the same number would leave close-on-exec set: move it out of the way first.
+        if theirs == EspeakWire.socketDescriptor {
+            theirs = fcntl(pair[1], F_DUPFD_CLOEXEC, EspeakWire.socketDescriptor + 1)
+            close(pair[1])
+        }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_adddup2(&actions, theirs, EspeakWire.socketDescriptor)
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        // heraldd ignores or blocks signals for its own handling; the helper wants the defaults.
+        var none = sigset_t()
+        sigemptyset(&none)
+        var all = sigset_t()
+        sigfillset(&all)
+        posix_spawnattr_setsigmask(&attributes, &none)
+        posix_spawnattr_setsigdefault(&attributes, &all)
+        // A process group of its own: a Ctrl-C or a `kill -- -PGID` meant for heraldd reaches heraldd,
+        // which shuts down in order; the helper then ends with it (end of file, PR_SET_PDEATHSIG).
+        posix_spawnattr_setpgroup(&attributes, 0)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP))
+        let argv: [UnsafeMutablePointer<CChar>?] = [strdup(executable), strdup(String(getpid())), nil]
+        defer { argv.forEach { free($0) } }
+        // Only what libespeak-ng reads to find its data: nothing else of heraldd's environment.
+        let inherited = ProcessInfo.processInfo.environment
+        let envp: [UnsafeMutablePointer<CChar>?] =
+            ["ESPEAK_DATA_PATH", "HOME"].compactMap { name in inherited[name].map { strdup("\(name)=\($0)") } } + [nil]
+        defer { envp.forEach { free($0) } }
+        var pid = pid_t()
+        let status = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
+        // Only the helper may hold its end, or its death would not show as end of file.
+        close(theirs)
+        guard status == 0 else {
+            close(pair[0])
+            return failure("cannot start \(executable): \(String(cString: strerror(status)))")
+        }
+        let helper = EspeakHelper(pid: pid, socket: pair[0])
+        // A send that blocks this long means the helper stopped reading: it is hung.
+        var timeout = timeval(tv_sec: Int(EspeakEngine.silenceBound.components.seconds), tv_usec: 0)
+        setsockopt(pair[0], SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        let deadline = ContinuousClock.now + startBound
+        while true {
+            switch helper.next(until: deadline, wake: nil) {
+            case .frame(.ready, let body):
+                var reader = EspeakFrameReader(body)
+                guard let rate = reader.int32(), rate > 0, let count = reader.uint32() else {
+                    return failure("\(executableName) sent a malformed greeting")
+                }
+                var voices: [Voice] = []
+                for _ in 0..<count {
+                    guard let identifier = reader.string(), let name = reader.string(), let language = reader.string() else {
+                        return failure("\(executableName) sent a malformed voice list")
+                    }
+                    voices.append(Voice(id: "espeak-ng:" + identifier, name: name, language: language, engine: "espeak-ng"))
+                }
+                return .success((helper, Ready(sampleRate: Int(rate), voices: voices)))
+            case .frame(.startFailed, let body):
+                var reader = EspeakFrameReader(body)
+                return failure(reader.string() ?? "libespeak-ng could not start")
+            case .frame:
+                return failure("\(executableName) sent something other than its greeting")
+            case .woken:
+                continue
+            case .timedOut:
+                return failure("\(executableName) did not start within \(startBound)")
+            case .closed(let reason):
+                return failure("\(executableName) \(helper.ending(reason)) while starting")
+            }
+        }
+    }
+
+    /// Sends a whole frame; false when the helper is gone or stopped reading.
+    func send(_ bytes: [UInt8]) -> Bool {
+        bytes.withUnsafeBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                let written = Glibc.send(socket, raw.baseAddress! + offset, raw.count - offset, Int32(MSG_NOSIGNAL))
+                if written < 0, errno == EINTR { continue }
+                if written <= 0 { return false }
+                offset += written
+            }
+            return true
+        }
+    }
+
+    /// The next frame, or whichever comes first of a wake-up, the deadline and the helper's end.
+    func next(until deadline: ContinuousClock.Instant, wake: EventFD?) -> Event {
+        while true {
+            do {
+                if let (kind, body) = try buffer.next() { return .frame(EspeakWire.Kind(rawValue: kind), body) }
+            } catch {
+                return .closed("sent a malformed frame (\(error))")
+            }
+            let remaining = deadline - .now
+            guard remaining > .zero else { return .timedOut }
+            let (seconds, attoseconds) = remaining.components
+            let milliseconds = Int32(clamping: seconds * 1000 + attoseconds / 1_000_000_000_000_000 + 1)
+            var descriptors = [pollfd(fd: socket, events: Int16(POLLIN), revents: 0)]
+            if let wake { descriptors.append(pollfd(fd: wake.fileDescriptor, events: Int16(POLLIN), revents: 0)) }
+            let ready = poll(&descriptors, nfds_t(descriptors.count), milliseconds)
+            if ready < 0, errno == EINTR { continue }
+            guard ready >= 0 else { return .closed("could not be watched: \(String(cString: strerror(errno)))") }
+            if let wake, descriptors.count > 1, descriptors[1].revents != 0 {
+                wake.reset()
+                return .woken
+            }
+            guard descriptors[0].revents != 0 else { continue }
+            var chunk = [UInt8](repeating: 0, count: 65536)
+            let count = chunk.withUnsafeMutableBytes { read(socket, $0.baseAddress, $0.count) }
+            if count < 0, errno == EINTR || errno == EAGAIN { continue }
+            // A reset is how a helper that died with unread requests looks: an end like any other.
+            guard count > 0 else { return .closed(count == 0 || errno == ECONNRESET ? "" : String(cString: strerror(errno))) }
+            chunk.withUnsafeBytes { buffer.append(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
+        }
+    }
+
+    /// Sleeps until `wake` fires or `deadline` passes, for when there is no helper to watch.
+    static func wait(for wake: EventFD, until deadline: ContinuousClock.Instant) {
+        let remaining = deadline - .now
+        guard remaining > .zero else { return }
+        let (seconds, attoseconds) = remaining.components
+        var descriptor = pollfd(fd: wake.fileDescriptor, events: Int16(POLLIN), revents: 0)
+        if poll(&descriptor, 1, Int32(clamping: seconds * 1000 + attoseconds / 1_000_000_000_000_000 + 1)) > 0 { wake.reset() }
+    }
+
+    /// Kills the helper (a no-op once it is reaped) and collects it.
+    @discardableResult
+    func stop() -> String {
+        guard !reaped else { return "" }
+        kill(pid, SIGKILL)
+        return reap()
+    }
+
+    /// Waits for the helper to end and says how it did ("was killed by signal 9").
+    private func reap() -> String {
+        var status: Int32 = 0
+        var result: pid_t
+        repeat { result = waitpid(pid, &status, 0) } while result < 0 && errno == EINTR
+        reaped = true
+        guard result == pid else { return "ended" }
+        let signal = status & 0x7f
+        if signal == 0 { return "exited with status \((status >> 8) & 0xff)" }
+        return "was killed by signal \(signal) (\(String(cString: strsignal(signal))))"
+    }
+
+    /// After the socket closed: kills what is left of the helper and describes its end.
+    func ending(_ reason: String) -> String {
+        let how = stop()
+        return reason.isEmpty ? how : "\(how) (\(reason))"
+    }
+}
