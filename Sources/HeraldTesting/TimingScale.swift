@@ -19,6 +19,13 @@ public enum TimingScale {
         case "address": 2
         default: 5
         }
+
+    /// The factor bounds on memory growth are multiplied by: AddressSanitizer
+    /// keeps up to 256 MiB of freed memory in quarantine before reusing it, and
+    /// ThreadSanitizer shadows every byte the program touches, so growth that
+    /// is flat without them climbs with them. Such bounds check for leaks in
+    /// the normal run; under a sanitizer they only catch a runaway.
+    public static let memoryFactor: Int = sanitizer?.isEmpty == false ? 8 : 1
 }
 
 extension Duration {
