@@ -154,7 +154,7 @@ struct SpeechStackTests {
                     + "RSS \(baseline >> 20) MiB → peak \(peak >> 20) MiB (+\(growth >> 20) MiB)")
             #expect(began.at - start < .seconds(2).timingScaled)
             #expect(framesAtCancel > Self.rate, "less than a second of audio in the first second")
-            #expect(growth < 100 << 20)
+            if TimingScale.memoryBoundsHold { #expect(growth < 100 << 20) }
             #expect(end?.event.kind == .canceled)
             #expect(events.kinds(for: id) == [.began, .canceled])
             #expect(await stack.scheduler.status().state == .idle)
