@@ -125,14 +125,12 @@ final class EspeakSupervisor {
                         request.output.yield(.audio(AudioChunk(format: format, samples: samples)))
                     }
                 case .mark:
-                    _ = reader.uint32()
                     if !cancelSent, let name = reader.string() { request.output.yield(.mark(name)) }
                 case .notice:
                     logger.info("\(reader.string() ?? "")", metadata: ["herald.engine": "espeak-ng"])
                 case .end:
                     return request.output.finish()
                 case .failed:
-                    _ = reader.int32()
                     return request.output.finish(
                         throwing: EngineError(.failed, engine: "espeak-ng", reader.string() ?? "synthesis failed"))
                 default:

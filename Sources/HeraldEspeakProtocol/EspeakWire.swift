@@ -13,10 +13,10 @@
 ///     helper → heraldd
 ///       ready   sampleRate, count, count × (identifier, name, language)
 ///       audio   id, samples…
-///       mark    id, frame, name         frame: samples of the request before the mark
+///       mark    id, name                between the audio before it and the audio after it
 ///       notice  id, text                something worth a log line (an unknown voice)
 ///       end     id                      last frame of a request, also after a cancel
-///       failed  id, espeak status, text
+///       failed  id, text                (the text names espeak-ng's status)
 ///       startFailed text                libespeak-ng could not load; the helper exits
 ///
 /// heraldd sends one `speak` at a time and waits for its `end` or `failed`,

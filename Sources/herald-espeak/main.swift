@@ -124,7 +124,6 @@ func synthCallback(_ wav: UnsafeMutablePointer<Int16>?, _ count: Int32, _ events
             sendAudio(upTo: min(samples.count, max(cursor, position - current.frames)))
             var frame = EspeakFrameWriter(.mark)
             frame.append(current.id)
-            frame.append(current.frames)
             frame.append(String(cString: name))
             send(&frame)
         }
@@ -225,7 +224,6 @@ func run(_ request: Request) {
         if status != EE_OK, cancelled.load(ordering: .acquiring) != request.id {
             var frame = EspeakFrameWriter(.failed)
             frame.append(request.id)
-            frame.append(Int(status.rawValue))
             frame.append("synthesis failed (espeak error \(status.rawValue))")
             send(&frame)
             return
