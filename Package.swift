@@ -36,7 +36,10 @@ let package = Package(
 
         // Linux plumbing the audio and bus threads share (eventfd wake-ups, thread names), and
         // Herald's lock (`Locked`, on a pthread mutex, which ThreadSanitizer understands).
-        .target(name: "HeraldSystem", dependencies: ["CHeraldSystem"], swiftSettings: strictSettings),
+        .target(name: "HeraldSystem", dependencies: ["CHeraldSystem", "CHeraldExecutor"], swiftSettings: strictSettings),
+        // heraldd's global executor (a thread pool behind the runtime's enqueue hooks) and timer thread,
+        // so an idle daemon is never woken; in C because the hooks are C function pointers.
+        .target(name: "CHeraldExecutor"),
 
         .target(
             name: "HeraldCore",

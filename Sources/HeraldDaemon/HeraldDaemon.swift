@@ -4,7 +4,7 @@ internal import HeraldCore
 internal import HeraldDBus
 internal import HeraldSSIP
 internal import HeraldSpiel
-internal import HeraldSystem
+public import HeraldSystem
 internal import ServiceLifecycle
 
 /// Builds and runs the daemon: what `heraldd` calls after parsing its flags.
@@ -14,8 +14,10 @@ public enum HeraldDaemon {
         public let description: String
     }
 
-    /// Runs until SIGTERM/SIGINT (or, with `exitWhenIdle`, until the greeting was spoken).
-    public static func run(configPath: String?, greeting: [String], exitWhenIdle: Bool, logger: Logger) async throws {
+    /// Runs until one of `signals` arrives (or, with `exitWhenIdle`, until the greeting was spoken).
+    public static func run(
+        configPath: String?, greeting: [String], exitWhenIdle: Bool, signals: ShutdownSignals, logger: Logger
+    ) async throws {
         // Before the token is read: from here on no core file or debugger of
         // the same user sees it.
         if ProcessHardening.forbidCoreDumps() {
@@ -35,7 +37,11 @@ public enum HeraldDaemon {
         } catch {
             throw StartError(description: "\(error)")
         }
-        var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        // First in the group, so shut down last; a signal that came while
+        // starting ends it as soon as the group runs.
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: SignalService(signals: signals, logger: logger), successTerminationBehavior: .gracefullyShutdownGroup)
+        ]
         do {
             let bus = try await SpeechBusService.start(stack: stack, logger: logger)
             services.append(.init(service: bus, successTerminationBehavior: .gracefullyShutdownGroup))
@@ -68,7 +74,6 @@ public enum HeraldDaemon {
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
                 services: services,
-                gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
         try await group.run()
         logger.info("heraldd stopped")

@@ -70,7 +70,7 @@ final class Outbox: Sendable {
             onOverflow()
         } else if let grace, let generation {
             Task { [weak self] in
-                try? await Task.sleep(for: grace)
+                try? await Sleep.for(grace)
                 self?.endGrace(generation)
             }
         }

@@ -257,7 +257,7 @@ public final class SSIPService: Service, Sendable, CustomStringConvertible {
                     outbox.finish()
                     // Let the last reply (231 after QUIT) go out, without
                     // waiting long on a client that does not read.
-                    group.addTask { try? await Task.sleep(for: .seconds(2)) }
+                    group.addTask { try? await Sleep.for(.seconds(2)) }
                     _ = try await group.next()
                     group.cancelAll()
                 }

@@ -1,6 +1,7 @@
 internal import Foundation
 internal import HeraldAudio
 internal import HeraldCore
+internal import HeraldSystem
 internal import Logging
 internal import NIOCore
 
@@ -193,7 +194,7 @@ actor AuraStream {
                 "Deepgram's per-minute limits (\(parameters.flushesPerMinute) flushes, \(parameters.charactersPerMinute) characters) are used up for \(Self.seconds(freeAt - now))",
                 retryAfter: freeAt - now)
         }
-        try? await Task.sleep(until: freeAt)
+        try? await Sleep.until(freeAt)
     }
 
     // MARK: Connections
@@ -395,7 +396,7 @@ actor AuraStream {
         guard watchdog == nil else { return }
         watchdog = Task { [weak self] in
             while let self, let deadline = await self.nextDeadline() {
-                try? await Task.sleep(until: deadline)
+                try? await Sleep.until(deadline)
                 if Task.isCancelled { return }
                 await self.expire()
             }

@@ -1,12 +1,12 @@
 import ArgumentParser
 import Foundation
 import HeraldDaemon
+import HeraldSystem
 import Logging
-import ServiceLifecycle
 
 /// `heraldd`: the Herald speech daemon.
 @main
-struct HeraldDaemonCommand: AsyncParsableCommand {
+struct HeraldDaemonCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "heraldd",
         abstract: "The Herald text-to-speech daemon.",
@@ -29,22 +29,32 @@ struct HeraldDaemonCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error.")
     var logLevel: String = "info"
 
-    mutating func run() async throws {
+    mutating func run() throws {
         guard let level = Logger.Level(rawValue: logLevel) else {
             throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error")
         }
+        // First, while this is the only thread: every thread started from here
+        // on inherits the blocked signals, so a SIGTERM during start-up waits
+        // for the daemon instead of killing it, and tasks run on Herald's pool
+        // rather than libdispatch's (which would wake the daemon every second).
+        let signals = ShutdownSignals.block([SIGTERM, SIGINT])
+        try GlobalExecutor.install()
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level
             return handler
         }
         let logger = Logger(label: "heraldd")
-        do {
-            try await HeraldDaemon.run(
-                configPath: config, greeting: say, exitWhenIdle: exitWhenIdle, logger: logger)
-        } catch let error as HeraldDaemon.StartError {
-            printError("heraldd: \(error)")
-            throw ExitCode(2)
+        let (configPath, greeting, exitWhenIdle) = (config, say, exitWhenIdle)
+        try GlobalExecutor.runBlocking {
+            do {
+                try await HeraldDaemon.run(
+                    configPath: configPath, greeting: greeting, exitWhenIdle: exitWhenIdle, signals: signals,
+                    logger: logger)
+            } catch let error as HeraldDaemon.StartError {
+                printError("heraldd: \(error)")
+                throw ExitCode(2)
+            }
         }
     }
 }

@@ -77,6 +77,94 @@ struct DaemonProcessTests {
         #expect(framesAfter < 22050 / 5, "more than 200 ms of audio after SIGTERM")
         #expect(run.standardError.contains("serving on the session bus"), "no D-Bus service:\n\(run.output)")
     }
+
+    /// A SIGTERM that arrives while heraldd is still starting (here: as soon
+    /// as it has read its first line of code) is kept until the daemon runs,
+    /// which then stops cleanly; before, the signal's default action killed it.
+    @Test func sigtermDuringStartUpStopsCleanlyOnceStarted() async throws {
+        let capture = try config.makeCapture()
+        let run = try DaemonRun(name: "sigterm-start")
+        let file = try run.writeConfig("[audio]\ndevice = \"\(capture.name)\"\n")
+        let bus = try SessionBus(in: run.folder)
+        let daemon = try run.start(["--config", file, "--log-level", "debug"], bus: bus)
+        let deadline = ContinuousClock.now + .seconds(10)
+        while !run.standardError.contains("core dumps and ptrace"), daemon.isRunning, ContinuousClock.now < deadline {
+            usleep(200)
+        }
+        try #require(daemon.isRunning, "heraldd exited before it was signalled:\n\(run.output)")
+        daemon.send(SIGTERM)
+        let exited = await daemon.exited(within: .seconds(10))
+        #expect(exited, "heraldd still runs 10 s after a SIGTERM during start-up:\n\(run.output)")
+        #expect(
+            daemon.terminatingSignal == nil && daemon.exitCode == 0,
+            "signal \(daemon.terminatingSignal.map(String.init) ?? "-"), exit \(daemon.exitCode.map(String.init) ?? "-"):\n\(run.output)")
+        #expect(run.standardError.contains("heraldd stopped"), "no clean stop:\n\(run.output)")
+    }
+
+    /// heraldd's tasks run on its own pool and timer thread, never on
+    /// libdispatch's worker pool, whose monitor would wake the daemon every
+    /// second for good; and once it has spoken, those threads stay asleep.
+    @Test func speakingStartsNoLibdispatchThreadAndLeavesThePoolAsleep() async throws {
+        let capture = try config.makeCapture()
+        let run = try DaemonRun(name: "threads")
+        let file = try run.writeConfig("[audio]\ndevice = \"\(capture.name)\"\n")
+        let bus = try SessionBus(in: run.folder)
+        let daemon = try run.start(["--config", file, "--say", "Hello there. How are you?"], bus: bus)
+        let deadline = ContinuousClock.now + .seconds(15)
+        while capture.framesWritten < 22050 / 2, daemon.isRunning, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        try #require(capture.framesWritten >= 22050 / 2, "heraldd did not speak within 15 s:\n\(run.output)")
+        try await Task.sleep(for: .seconds(2))  // past the end of the sentence and the engine's watchdog
+
+        let threads = DaemonThreads(pid: daemon.pid)
+        let names = threads.names
+        print("heraldd threads: \(names.sorted())")
+        #expect(names.filter { $0 == "heraldd" }.count == 1, "an unnamed thread besides main: \(names.sorted())")
+        #expect(
+            names.allSatisfy { $0.hasPrefix("herald") || $0.hasPrefix("NIO-") },
+            "a thread that is not Herald's or swift-nio's (libdispatch's?): \(names.sorted())")
+        #expect(names.contains("herald-pool-1") && names.contains("herald-timer"))
+
+        let before = threads.switches
+        try await Task.sleep(for: .seconds(2))
+        let woken = threads.switches.filter { name, count in
+            ["herald-pool", "herald-timer", "herald-signals"].contains { name.hasPrefix($0) } && count != before[name]
+        }
+        #expect(woken.isEmpty, "woken while nothing was said: \(woken) (before: \(before))")
+        daemon.send(SIGTERM)
+        #expect(await daemon.exited(within: .seconds(5)))
+    }
+}
+
+/// The threads of a running process, from /proc.
+private struct DaemonThreads {
+    let pid: pid_t
+
+    private var tasks: [String] {
+        (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? []
+    }
+
+    private func read(_ task: String, _ file: String) -> String {
+        (try? String(contentsOfFile: "/proc/\(pid)/task/\(task)/\(file)", encoding: .utf8)) ?? ""
+    }
+
+    var names: [String] { tasks.map { read($0, "comm").trimmingCharacters(in: .whitespacesAndNewlines) } }
+
+    /// Context switches (voluntary and not) by thread name; a thread that
+    /// sleeps and is woken switches at least once.
+    var switches: [String: Int] {
+        var result: [String: Int] = [:]
+        for task in tasks {
+            let name = read(task, "comm").trimmingCharacters(in: .whitespacesAndNewlines)
+            let count = read(task, "status").split(separator: "\n")
+                .filter { $0.contains("ctxt_switches") }
+                .compactMap { $0.split(separator: "\t").last.flatMap { Int($0.trimmingCharacters(in: .whitespaces)) } }
+                .reduce(0, +)
+            result["\(name)/\(task)"] = count
+        }
+        return result
+    }
 }
 
 /// One run of `heraldd` in a folder of its own: its config and its output.

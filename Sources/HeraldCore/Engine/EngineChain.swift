@@ -207,7 +207,7 @@ public final class EngineChain: SpeechEngine {
                     producer.cancel()
                     return
                 }
-                try? await Task.sleep(until: deadline)
+                try? await Sleep.until(deadline)
             }
         }
         continuation.onTermination = { _ in
