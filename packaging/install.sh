@@ -37,11 +37,7 @@ esac
 if [ -n "$prebuilt" ]; then
     binaries=$prebuilt
 else
-    # The Swift runtime linked in, so the binaries run without the toolchain.
-    swift build -c release --static-swift-stdlib --product heraldd
-    swift build -c release --static-swift-stdlib --product herald
-    swift build -c release --static-swift-stdlib --product herald-espeak
-    binaries=$(swift build -c release --show-bin-path)
+    binaries=$(packaging/build-release heraldd herald herald-espeak)
 fi
 for program in heraldd herald herald-espeak; do
     [ -x "$binaries/$program" ] || { echo "install.sh: $binaries/$program is missing; build Herald first" >&2; exit 1; }
