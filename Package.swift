@@ -77,7 +77,7 @@ let package = Package(
         .target(name: "HeraldSystem", dependencies: ["CHeraldSystem", "CHeraldExecutor"], swiftSettings: strictSettings),
         // heraldd's global executor (a thread pool behind the runtime's enqueue hooks) and timer thread,
         // so an idle daemon is never woken; in C because the hooks are C function pointers.
-        .target(name: "CHeraldExecutor"),
+        .target(name: "CHeraldExecutor", linkerSettings: [.linkedLibrary("dispatch")]),
 
         .target(
             name: "HeraldCore",

@@ -6,8 +6,11 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <poll.h>
+#include <sys/eventfd.h>
 #include <sys/prctl.h>
 #include <time.h>
+#include <unistd.h>
 
 // The Swift concurrency runtime's side (libswift_Concurrency): the hooks it
 // consults before handing a job to libdispatch, and the entry points to run a
@@ -34,6 +37,7 @@ typedef SWIFTCC void (*deadline_hook)(long long, long long, long long, long long
 extern enqueue_hook swift_task_enqueueGlobal_hook;
 extern delay_hook swift_task_enqueueGlobalWithDelay_hook;
 extern deadline_hook swift_task_enqueueGlobalWithDeadline_hook;
+
 extern SWIFTCC void swift_job_run(SwiftJob *job, SerialExecutorRef executor);
 extern SWIFTCC uint8_t swift_concurrency_jobPriority(SwiftJob *job);
 extern SWIFTCC void swift_get_time(long long *seconds, long long *nanoseconds, int clock);
@@ -137,6 +141,44 @@ static void *pool_worker(void *argument) {
         swift_job_run(job, (SerialExecutorRef){NULL, 0});
     }
     return NULL;
+}
+
+// MARK: - The main thread
+
+// libdispatch's hand-over of its main queue to a run loop on the main thread
+// (CoreFoundation's CFRunLoop uses these): the queue signals the eventfd when
+// it has work, and the callback runs that work on the calling thread.
+extern int _dispatch_get_main_queue_handle_4CF(void);
+extern void _dispatch_main_queue_callback_4CF(void *message);
+
+static int main_stop = -1;
+
+/// The main actor's executor in Swift 6.3 is libdispatch's main queue, and
+/// the runtime hands it jobs directly (no hook). `dispatch_main` would park
+/// the main thread and serve the queue from libdispatch's worker pool, which
+/// is what Herald avoids; here the main thread serves it, as CFRunLoop does.
+void herald_executor_run_main(void) {
+    struct pollfd watched[2] = {
+        {.fd = _dispatch_get_main_queue_handle_4CF(), .events = POLLIN},
+        {.fd = main_stop, .events = POLLIN},
+    };
+    for (;;) {
+        if (poll(watched, 2, -1) < 0) {
+            if (errno == EINTR) continue;
+            die("poll on the main queue failed");
+        }
+        if (watched[0].revents & POLLIN) {
+            uint64_t count;
+            (void)read(watched[0].fd, &count, sizeof count);
+            _dispatch_main_queue_callback_4CF(NULL);
+        }
+        if (watched[1].revents & POLLIN) return;
+    }
+}
+
+void herald_executor_stop_main(void) {
+    uint64_t one = 1;
+    (void)write(main_stop, &one, sizeof one);
 }
 
 // MARK: - The timer thread
@@ -311,6 +353,8 @@ static SWIFTCC void enqueue_global_with_deadline(
 
 int herald_executor_install(unsigned workers) {
     if (workers == 0) workers = 1;
+    main_stop = eventfd(0, EFD_CLOEXEC);
+    if (main_stop < 0) return errno;
     pthread_once(&timers.once, timers_start);
     if (timers.start_error != 0) return timers.start_error;
     for (unsigned i = 1; i <= workers; i++) {

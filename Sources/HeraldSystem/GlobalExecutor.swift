@@ -33,51 +33,22 @@ public enum GlobalExecutor {
         guard error == 0 else { throw InstallError(errno: error) }
     }
 
-    /// Runs `body` as a task and blocks the calling thread until it ends: a
-    /// synchronous `main` that never lends its thread to the main actor (whose
-    /// executor is libdispatch's main queue).
+    /// Runs `body` as a task, and serves the main actor on the calling (main)
+    /// thread until it ends: heraldd's `main`. The main actor's executor is
+    /// libdispatch's main queue, which `dispatch_main` would serve from the
+    /// worker pool; this thread serves it instead, as CFRunLoop does, so
+    /// `@MainActor` code in any library still runs, on the main thread.
     public static func runBlocking<Result: Sendable>(
         _ body: @escaping @Sendable () async throws -> Result
     ) throws -> Result {
         let outcome = Locked<Swift.Result<Result, any Error>?>(nil)
-        let finished = OneShotGate()
         Task.detached {
             let result: Swift.Result<Result, any Error>
             do { result = .success(try await body()) } catch { result = .failure(error) }
             outcome.withLock { $0 = result }
-            finished.open()
+            herald_executor_stop_main()
         }
-        finished.wait()
+        herald_executor_run_main()
         return try outcome.withLock { $0! }.get()
-    }
-}
-
-/// A gate a thread waits at until another opens it, once.
-final class OneShotGate: @unchecked Sendable {
-    private var mutex = pthread_mutex_t()
-    private var condition = pthread_cond_t()
-    private var isOpen = false
-
-    init() {
-        pthread_mutex_init(&mutex, nil)
-        pthread_cond_init(&condition, nil)
-    }
-
-    deinit {
-        pthread_cond_destroy(&condition)
-        pthread_mutex_destroy(&mutex)
-    }
-
-    func open() {
-        pthread_mutex_lock(&mutex)
-        isOpen = true
-        pthread_cond_broadcast(&condition)
-        pthread_mutex_unlock(&mutex)
-    }
-
-    func wait() {
-        pthread_mutex_lock(&mutex)
-        while !isOpen { pthread_cond_wait(&condition, &mutex) }
-        pthread_mutex_unlock(&mutex)
     }
 }

@@ -8,10 +8,18 @@
 /// `Sleep` are the Swift face of it; see there for why Herald has its own.
 
 /// Points the runtime's global-enqueue hooks (`swift_task_enqueueGlobal*_hook`)
-/// at a pool of `workers` threads named `herald-pool-N`. Call once, before any
-/// task is created. Returns 0, or the errno of a thread that could not start
+/// at a pool of `workers` threads named `herald-pool-N`. Call once, from the
+/// main thread, before any task is created. Returns 0, or the errno of a thread that could not start
 /// (nothing is installed then).
 int herald_executor_install(unsigned workers);
+
+/// Runs the main actor's jobs (libdispatch's main queue) on the calling
+/// thread, which must be the main thread, until herald_executor_stop_main.
+/// Call after herald_executor_install.
+void herald_executor_run_main(void);
+
+/// Makes herald_executor_run_main return.
+void herald_executor_stop_main(void);
 
 /// Calls `fire(context)` on the timer thread (`herald-timer`) once
 /// CLOCK_MONOTONIC reaches `deadline_ns`. Returns the timer's id for
