@@ -120,7 +120,10 @@ struct DaemonProcessTests {
         let threads = DaemonThreads(pid: daemon.pid)
         let names = threads.names
         print("heraldd threads: \(names.sorted())")
-        #expect(names.filter { $0 == "heraldd" }.count == 1, "an unnamed thread besides main: \(names.sorted())")
+        // ThreadSanitizer's runtime adds a background thread of its own, unnamed.
+        let unnamedAllowed = TimingScale.sanitizer == "thread" ? 2 : 1
+        #expect(
+            names.filter { $0 == "heraldd" }.count <= unnamedAllowed, "an unnamed thread besides main: \(names.sorted())")
         #expect(
             names.allSatisfy { $0.hasPrefix("herald") || $0.hasPrefix("NIO-") },
             "a thread that is not Herald's or swift-nio's (libdispatch's?): \(names.sorted())")
