@@ -8,8 +8,11 @@ internal import CHeraldExecutor
 /// libdispatch even when `GlobalExecutor` is installed, and the first one
 /// starts libdispatch's worker pool and its once-a-second timer for good.
 public enum Sleep {
-    /// Sleeps until `deadline` on the continuous clock (which, like
-    /// `Task.sleep`'s default, keeps counting while the machine is suspended).
+    /// Sleeps until `deadline`. The time left is waited on CLOCK_MONOTONIC
+    /// (a condition variable cannot wait on the continuous clock), which
+    /// stops while the machine is suspended, so across a suspend the sleep
+    /// ends that much later; the daemon's sleeps are watchdogs and grace
+    /// periods, for which later is harmless.
     public static func until(_ deadline: ContinuousClock.Instant) async throws(CancellationError) {
         try await self.for(ContinuousClock.now.duration(to: deadline))
     }
