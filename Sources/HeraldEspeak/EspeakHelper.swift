@@ -35,6 +35,9 @@ final class EspeakHelper {
     let pid: pid_t
     private let socket: Int32
     private var buffer = EspeakFrameBuffer()
+    /// Where each read lands before `buffer` takes it: allocated once, as the
+    /// helper sends a frame every 40 ms of audio.
+    private var scratch = [UInt8](repeating: 0, count: 65536)
     private var reaped = false
 
     private init(pid: pid_t, socket: Int32) {
@@ -176,13 +179,10 @@ final class EspeakHelper {
             } catch {
                 return .closed("sent a malformed frame (\(error))")
             }
-            let remaining = deadline - .now
-            guard remaining > .zero else { return .timedOut }
-            let (seconds, attoseconds) = remaining.components
-            let milliseconds = Int32(clamping: seconds * 1000 + attoseconds / 1_000_000_000_000_000 + 1)
+            guard deadline > .now else { return .timedOut }
             var descriptors = [pollfd(fd: socket, events: Int16(POLLIN), revents: 0)]
             if let wake { descriptors.append(pollfd(fd: wake.fileDescriptor, events: Int16(POLLIN), revents: 0)) }
-            let ready = poll(&descriptors, nfds_t(descriptors.count), milliseconds)
+            let ready = poll(&descriptors, nfds_t(descriptors.count), Self.pollTimeout(until: deadline))
             if ready < 0, errno == EINTR { continue }
             guard ready >= 0 else { return .closed("could not be watched: \(String(cString: strerror(errno)))") }
             if let wake, descriptors.count > 1, descriptors[1].revents != 0 {
@@ -190,22 +190,26 @@ final class EspeakHelper {
                 return .woken
             }
             guard descriptors[0].revents != 0 else { continue }
-            var chunk = [UInt8](repeating: 0, count: 65536)
-            let count = chunk.withUnsafeMutableBytes { read(socket, $0.baseAddress, $0.count) }
+            let count = scratch.withUnsafeMutableBytes { read(socket, $0.baseAddress, $0.count) }
             if count < 0, errno == EINTR || errno == EAGAIN { continue }
             // A reset is how a helper that died with unread requests looks: an end like any other.
             guard count > 0 else { return .closed(count == 0 || errno == ECONNRESET ? "" : String(cString: strerror(errno))) }
-            chunk.withUnsafeBytes { buffer.append(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
+            scratch.withUnsafeBytes { buffer.append(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
         }
     }
 
     /// Sleeps until `wake` fires or `deadline` passes, for when there is no helper to watch.
     static func wait(for wake: EventFD, until deadline: ContinuousClock.Instant) {
-        let remaining = deadline - .now
-        guard remaining > .zero else { return }
-        let (seconds, attoseconds) = remaining.components
+        guard deadline > .now else { return }
         var descriptor = pollfd(fd: wake.fileDescriptor, events: Int16(POLLIN), revents: 0)
-        if poll(&descriptor, 1, Int32(clamping: seconds * 1000 + attoseconds / 1_000_000_000_000_000 + 1)) > 0 { wake.reset() }
+        if poll(&descriptor, 1, pollTimeout(until: deadline)) > 0 { wake.reset() }
+    }
+
+    /// `poll`'s timeout for `deadline`: whole milliseconds, rounded up so the
+    /// wait never ends before it.
+    private static func pollTimeout(until deadline: ContinuousClock.Instant) -> Int32 {
+        let (seconds, attoseconds) = (deadline - .now).components
+        return Int32(clamping: max(0, seconds * 1000 + attoseconds / 1_000_000_000_000_000 + 1))
     }
 
     /// Kills the helper (a no-op once it is reaped) and collects it.
