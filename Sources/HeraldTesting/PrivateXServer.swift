@@ -6,7 +6,10 @@ internal import Foundation
 ///
 /// `-displayfd` makes Xvfb pick the free display itself and print its
 /// number once it accepts clients: readiness is awaited, not slept for, and
-/// two test runs never race for the same `:N`. The server is a
+/// two test runs never race for the same `:N`. `-noreset` keeps the server
+/// from resetting when its last client leaves: a reset closes every
+/// connection, so a selection owner that connected just as a short-lived
+/// reader left would be cut off and never own anything. The server is a
 /// `ChildProcess`, ended when this object goes away.
 public final class PrivateXServer: @unchecked Sendable {
     /// `:N`, for `DISPLAY`.
@@ -28,7 +31,7 @@ public final class PrivateXServer: @unchecked Sendable {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let output = directory.appendingPathComponent("displayfd").path
         let process = try ChildProcess(
-            try ChildProcess.find("Xvfb"), ["-displayfd", "1", "-nolisten", "tcp", "-screen", "0", "640x480x24"],
+            try ChildProcess.find("Xvfb"), ["-displayfd", "1", "-noreset", "-nolisten", "tcp", "-screen", "0", "640x480x24"],
             environment: ProcessInfo.processInfo.environment, logPath: output,
             errorPath: directory.appendingPathComponent("Xvfb.log").path)
         let deadline = ContinuousClock.now + timeout

@@ -21,13 +21,19 @@ final class SelectionOwner {
             environment: x.environment(ProcessInfo.processInfo.environment), logPath: folder.path("\(name).log"))
         // Owned once TARGETS can be read from it.
         let deadline = ContinuousClock.now + .seconds(10)
-        while ContinuousClock.now < deadline {
+        var reader = ""
+        while ContinuousClock.now < deadline, process.isRunning {
             let targets = try await runCommand(
                 xclip, ["-o", "-selection", selection, "-t", "TARGETS"], environment: x.environment(ProcessInfo.processInfo.environment))
             if targets?.status == 0, targets?.output.contains("TARGETS") == true { return }
+            reader = targets?.errorOutput ?? ""
             try await Task.sleep(for: .milliseconds(20))
         }
-        throw ChildProcess.SpawnError(description: "xclip did not own the \(selection) selection within 10 s")
+        let state = process.isRunning ? "still running" : "exited (status \(process.exitCode.map(String.init) ?? "-"))"
+        throw ChildProcess.SpawnError(
+            description: "xclip did not own the \(selection) selection within 10 s; it \(state), and said:\n"
+                + ((try? String(contentsOfFile: folder.path("\(name).log"), encoding: .utf8)) ?? "")
+                + "the last reader said: \(reader)")
     }
 
     deinit { process.terminate() }
