@@ -67,7 +67,6 @@ let package = Package(
     targets: [
         // System libraries. Each module map names the Debian -dev package that provides it.
         .systemLibrary(name: "CALSA", pkgConfig: "alsa", providers: [.apt(["libasound2-dev"])]),
-        .systemLibrary(name: "CEspeakNG", pkgConfig: "espeak-ng", providers: [.apt(["libespeak-ng-dev"])]),
         .systemLibrary(name: "CMPG123", pkgConfig: "libmpg123", providers: [.apt(["libmpg123-dev"])]),
         .systemLibrary(name: "CDBus", pkgConfig: "dbus-1", providers: [.apt(["libdbus-1-dev"])]),
         .systemLibrary(name: "CHeraldSystem"),
@@ -92,6 +91,12 @@ let package = Package(
                 "HeraldCore", "HeraldEspeakProtocol", "HeraldSystem", .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
+        ),
+        // libespeak-ng linked statically (libespeak-ng-dev ships libespeak-ng.a), without the
+        // libpcaudio it would load PulseAudio, X11 and codecs through: the helper plays nothing.
+        .target(
+            name: "CEspeakNG",
+            linkerSettings: [.linkedLibrary(":libespeak-ng.a"), .linkedLibrary(":libsonic.so.0"), .linkedLibrary("m")]
         ),
         // Links libespeak-ng and nothing of Foundation; heraldd finds it beside itself or in libexec/herald.
         .executableTarget(

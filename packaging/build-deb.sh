@@ -25,7 +25,13 @@ libraries=$(cd "$stage" && dpkg-shlibdeps -O --ignore-missing-info -e root/usr/b
 if grep -q "libswiftCore" "$stage/shlibdeps.log" 2>/dev/null; then
     echo "build-deb.sh: warning: the binaries need the Swift toolchain's libraries; this package runs only where they exist" >&2
 fi
-depends="${libraries:+$libraries, }espeak-ng-data, default-dbus-session-bus | dbus-session-bus"
+# herald-espeak has libespeak-ng linked in (Package.swift), and espeak-ng reads
+# only the data of its own release: depend on that release's data, and name
+# the source the binary was built with, as Debian does for static links.
+espeak=$(dpkg-query -W -f '${Version}' libespeak-ng-dev)
+upstream=$(echo "$espeak" | sed 's/^[0-9]*://; s/[+-].*//')
+next=$(echo "$upstream" | awk -F. '{ $NF = $NF + 1; print }' OFS=.)
+depends="${libraries:+$libraries, }espeak-ng-data (>= $upstream), espeak-ng-data (<< $next~), default-dbus-session-bus | dbus-session-bus"
 
 mkdir -p "$stage/root/DEBIAN"
 size=$(du -sk "$stage/root/usr" | cut -f1)
@@ -36,6 +42,7 @@ Architecture: $arch
 Maintainer: Herald developers <herald@localhost>
 Installed-Size: $size
 Depends: $depends
+Built-Using: espeak-ng (= $espeak)
 Recommends: xclip | wl-clipboard | xsel
 Suggests: orca
 Section: sound

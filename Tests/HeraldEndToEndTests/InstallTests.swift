@@ -100,8 +100,15 @@ import Testing
         let info = try #require(try await runCommand("/usr/bin/dpkg-deb", ["--info", package]))
         print("dpkg-deb --info:\n\(info.output)")
         #expect(info.status == 0, "\(info)")
-        for field in ["Package: herald", "Version: 0.1.0~test", "Depends: ", "libdbus-1", "espeak-ng-data", "Description: "] {
+        for field in [
+            "Package: herald", "Version: 0.1.0~test", "Depends: ", "libdbus-1", "espeak-ng-data (>= ", "espeak-ng-data (<< ",
+            "Built-Using: espeak-ng (= ", "Description: ",
+        ] {
             #expect(info.output.contains(field), "\(field) missing:\n\(info.output)")
+        }
+        // herald-espeak has libespeak-ng linked in, without the libpcaudio that would load PulseAudio.
+        for library in ["libespeak-ng", "libpcaudio", "libpulse"] {
+            #expect(!info.output.contains(library), "the package depends on \(library):\n\(info.output)")
         }
         let contents = try #require(try await runCommand("/usr/bin/dpkg-deb", ["--contents", package]))
         #expect(contents.status == 0, "\(contents)")
