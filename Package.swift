@@ -26,13 +26,19 @@ let glibcHasRELR = false
 /// - the executables export no symbols (`--no-export-dynamic`: 2.6 MB of
 ///   `.dynsym` and `.dynstr` that nothing looks up);
 /// - a position-independent executable's relocations are packed as DT_RELR
-///   (2.8 MB of `.rela.dyn` down to 22 KB, all read at every start).
+///   (2.8 MB of `.rela.dyn` down to 22 KB, all read at every start);
+/// - the Swift runtime's C++ library is linked in when packaging/build-release
+///   has put `libstdc++.a` alone in `.build/dist/static-libstdc++` (the link
+///   asks for `-lstdc++`, and a folder searched first that holds only the
+///   archive answers it), so its functions are placed with the rest instead
+///   of mapping 1.5 MB of the shared library.
 func residentLinkSettings(_ product: String) -> [LinkerSetting] {
     let order = "\(Context.packageDirectory)/packaging/order/\(product).txt"
     return [
         .unsafeFlags(
             [
                 "-use-ld=lld", "-Xlinker", "--no-export-dynamic",
+                "-L\(Context.packageDirectory)/.build/dist/static-libstdc++",
                 "-Xlinker", "--symbol-ordering-file=\(order)", "-Xlinker", "--no-warn-symbol-ordering",
             ] + (glibcHasRELR ? ["-Xlinker", "-z", "-Xlinker", "pack-relative-relocs"] : []),
             .when(configuration: .release))
