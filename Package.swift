@@ -33,13 +33,13 @@ let glibcHasRELR = false
 ///   archive answers it), so its functions are placed with the rest instead
 ///   of mapping 1.5 MB of the shared library.
 func residentLinkSettings(_ product: String) -> [LinkerSetting] {
-    let order = "\(Context.packageDirectory)/packaging/order/\(product).txt"
+    let order = "\(Context.packageDirectory)/packaging/order/\(product).ld"
     return [
         .unsafeFlags(
             [
                 "-use-ld=lld", "-Xlinker", "--no-export-dynamic",
                 "-L\(Context.packageDirectory)/.build/dist/static-libstdc++",
-                "-Xlinker", "--symbol-ordering-file=\(order)", "-Xlinker", "--no-warn-symbol-ordering",
+                "-Xlinker", "--script=\(order)",
             ] + (glibcHasRELR ? ["-Xlinker", "-z", "-Xlinker", "pack-relative-relocs"] : []),
             .when(configuration: .release))
     ]
