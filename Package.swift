@@ -89,7 +89,7 @@ let package = Package(
             dependencies: ["HeraldSystem", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings
         ),
-        // The frames heraldd and its herald-espeak helper exchange; no dependencies, so the helper stays small.
+        // The frames heraldd exchanges with its herald-espeak helper (whose side, in C, is Sources/herald-espeak/main.c).
         .target(name: "HeraldEspeakProtocol", swiftSettings: strictSettings),
         .target(
             name: "HeraldEspeak",
@@ -104,12 +104,13 @@ let package = Package(
             name: "CEspeakNG",
             linkerSettings: [.linkedLibrary(":libespeak-ng.a"), .linkedLibrary(":libsonic.so.0"), .linkedLibrary("m")]
         ),
-        // Links libespeak-ng and nothing of Foundation; heraldd finds it beside itself or in libexec/herald.
+        // In C, so no Swift runtime stays resident beside heraldd; heraldd finds it beside itself
+        // or in libexec/herald.
         .executableTarget(
             name: "herald-espeak",
-            dependencies: ["CEspeakNG", "CHeraldSystem", "HeraldEspeakProtocol", "HeraldSystem"],
-            swiftSettings: strictSettings,
-            linkerSettings: residentLinkSettings("herald-espeak")
+            dependencies: ["CEspeakNG"],
+            cSettings: [.unsafeFlags(["-Wall", "-Wextra"])],
+            linkerSettings: residentLinkSettings("herald-espeak") + [.linkedLibrary("pthread")]
         ),
         .target(
             name: "HeraldAudio",

@@ -30,23 +30,3 @@ static inline void herald_tsan_acquire(void *addr) {
 static inline void herald_tsan_release(void *addr) {
     if (__tsan_release) __tsan_release(addr);
 }
-
-#include <signal.h>
-#include <sys/syscall.h>
-#include <unistd.h>
-
-/// For a helper process: dies (SIGKILL) when the thread that started it
-/// ends, which for heraldd's helpers is the process, and is non-dumpable as
-/// heraldd is (exec resets the flag). Returns 0, or -1 when the parent
-/// (`expected_parent`) already died before the request took.
-static inline int herald_die_with_parent(pid_t expected_parent) {
-    prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-    return getppid() == expected_parent ? 0 : -1;
-}
-
-/// Closes every descriptor from `first` up, so a helper keeps only what it was
-/// handed even if a library of its parent left one without close-on-exec.
-static inline int herald_close_from(int first) {
-    return (int)syscall(SYS_close_range, (unsigned int)first, ~0U, 0);
-}

@@ -21,6 +21,10 @@
 ///
 /// heraldd sends one `speak` at a time and waits for its `end` or `failed`,
 /// so each side has at most one request in flight.
+///
+/// The helper is written in C (Sources/herald-espeak/main.c, which has its
+/// own copy of these kinds); a change here is a change there, and the
+/// end-to-end tests run the two together.
 public enum EspeakWire {
     /// The descriptor the helper finds its socket on.
     public static let socketDescriptor: Int32 = 3
