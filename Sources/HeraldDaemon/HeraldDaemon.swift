@@ -1,5 +1,5 @@
 public import Logging
-internal import Foundation
+internal import Glibc
 internal import HeraldCore
 internal import HeraldDBus
 internal import HeraldSSIP

@@ -1,4 +1,5 @@
-internal import Foundation
+internal import Dispatch
+internal import Glibc
 internal import HeraldEspeakProtocol
 public import HeraldCore
 internal import HeraldSystem
@@ -106,15 +107,15 @@ final class EspeakWorker: Sendable {
         let startup = EspeakStartup()
         // The helper dies with the thread that started it (PR_SET_PDEATHSIG),
         // so this thread, which lives as long as the process, starts every one.
-        let thread = Thread {
-            setCurrentThreadName("herald.espeak-ng")
+        let started = startDetachedThread(named: "herald.espeak-ng") {
             let supervisor = EspeakSupervisor(executable: executable, requests: requests, logger: logger)
             let ready = supervisor.startFirst()
             startup.finish(ready)
             if case .success = ready { supervisor.run() }
         }
-        thread.name = "herald.espeak-ng"
-        thread.start()
+        guard started else {
+            throw EngineError(.unavailable, engine: "espeak-ng", "no thread left to supervise the espeak-ng helper")
+        }
         let ready = try startup.wait().get()
         format = AudioFormat(sampleRate: ready.sampleRate)
         voices = ready.voices

@@ -1,4 +1,3 @@
-internal import Foundation
 internal import Glibc
 internal import HeraldCore
 internal import HeraldEspeakProtocol
@@ -54,17 +53,28 @@ final class EspeakHelper {
     /// PREFIX/bin next to it), else PREFIX/libexec/herald, where
     /// packaging/install.sh puts it.
     static func candidates() -> [String] {
-        let me = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-        let folder = URL(fileURLWithPath: me).deletingLastPathComponent()
-        return [
-            folder.appendingPathComponent(executableName).path,
-            folder.deletingLastPathComponent().appendingPathComponent("libexec/herald/\(executableName)").path,
-        ]
+        var target = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        let count = readlink("/proc/self/exe", &target, target.count - 1)
+        let me = count > 0 ? String(decoding: target[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self) : CommandLine.arguments[0]
+        let folder = parent(me)
+        return [folder + "/" + executableName, parent(folder) + "/libexec/herald/" + executableName]
+    }
+
+    /// A regular file this process may execute.
+    private static func isExecutableFile(_ path: String) -> Bool {
+        var info = stat()
+        return stat(path, &info) == 0 && info.st_mode & S_IFMT == S_IFREG && access(path, X_OK) == 0
+    }
+
+    /// The folder holding `path` ("." for a bare name, "/" at the top).
+    private static func parent(_ path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        return slash == path.startIndex ? "/" : String(path[..<slash])
     }
 
     static func locate() throws(EngineError) -> String {
         let candidates = candidates()
-        guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
+        guard let found = candidates.first(where: isExecutableFile) else {
             throw EngineError(
                 .unavailable, engine: "espeak-ng",
                 "\(executableName) is missing (looked for \(candidates.joined(separator: " and "))); reinstall Herald")
@@ -110,7 +120,7 @@ final class EspeakHelper {
         let argv: [UnsafeMutablePointer<CChar>?] = [strdup(executable), strdup(String(getpid())), nil]
         defer { argv.forEach { free($0) } }
         // Only what libespeak-ng reads to find its data: nothing else of heraldd's environment.
-        let inherited = ProcessInfo.processInfo.environment
+        let inherited = ProcessEnvironment.current
         let envp: [UnsafeMutablePointer<CChar>?] =
             ["ESPEAK_DATA_PATH", "HOME"].compactMap { name in inherited[name].map { strdup("\(name)=\($0)") } } + [nil]
         defer { envp.forEach { free($0) } }

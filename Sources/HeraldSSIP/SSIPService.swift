@@ -1,4 +1,4 @@
-internal import Foundation
+internal import Glibc
 public import HeraldCore
 public import Logging
 internal import NIOCore
@@ -75,7 +75,7 @@ public final class SSIPService: Service, Sendable, CustomStringConvertible {
     ) {
         self.socketPath = socketPath
         self.speechdCompat = speechdCompat
-        self.environment = environment ?? ProcessInfo.processInfo.environment
+        self.environment = environment ?? ProcessEnvironment.current
         self.context = SSIPServerContext(
             scheduler: scheduler, catalog: VoiceCatalog(voices: voices, outputModules: outputModules),
             registry: SessionRegistry(), limits: limits, logger: logger)

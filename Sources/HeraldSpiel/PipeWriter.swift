@@ -1,4 +1,3 @@
-internal import Foundation
 internal import Glibc
 internal import HeraldSystem
 
@@ -56,9 +55,9 @@ final class PipeWriter: Sendable {
             fatalError("Herald's Spiel provider could not create an eventfd: the process is out of file descriptors")
         }
         self.wakeup = wakeup
-        let thread = Thread { [self] in run() }
-        thread.name = "herald.spiel-pipes"
-        thread.start()
+        guard startDetachedThread(named: "herald.spiel-pipes", { [self] in run() }) else {
+            fatalError("Herald's Spiel provider could not start its pipe writer: the system has no thread left")
+        }
     }
 
     /// Takes over `fd` (the write end of a pipe; made non-blocking here, which

@@ -1,5 +1,6 @@
 internal import Foundation
 internal import HeraldCore
+internal import HeraldSystem
 internal import HeraldWorkersAI
 internal import TOMLKit
 
@@ -9,9 +10,9 @@ extension Configuration {
 
     /// The file `heraldd` reads without `--config`: `$XDG_CONFIG_HOME/herald/config.toml`.
     public static func defaultPath(environment: [String: String]? = nil) -> String {
-        let environment = environment ?? ProcessInfo.processInfo.environment
+        let environment = environment ?? ProcessEnvironment.current
         let base = environment["XDG_CONFIG_HOME"].flatMap { $0.isEmpty ? nil : $0 }
-            ?? (environment["HOME"] ?? NSHomeDirectory()) + "/.config"
+            ?? ProcessEnvironment.home(environment) + "/.config"
         return base + "/herald/config.toml"
     }
 
@@ -20,14 +21,16 @@ extension Configuration {
     /// no error (defaults apply); a missing file named explicitly is.
     public static func load(path: String?, environmentHome: String? = nil) throws(ConfigurationError) -> Configuration {
         let file = path ?? defaultPath(environment: environmentHome.map { ["HOME": $0] })
-        guard FileManager.default.fileExists(atPath: file) else {
+        let bytes: [UInt8]
+        do {
+            bytes = try FileContents.read(file)
+        } catch where error.isMissing {
             if path == nil { return Configuration() }
             throw ConfigurationError(file: file, line: nil, key: nil, problem: "no such file")
-        }
-        guard let data = FileManager.default.contents(atPath: file) else {
+        } catch {
             throw ConfigurationError(file: file, line: nil, key: nil, problem: "cannot be read (check its permissions)")
         }
-        guard let text = String(data: data, encoding: .utf8) else {
+        guard let text = String(validating: bytes, as: UTF8.self) else {
             throw ConfigurationError(file: file, line: nil, key: nil, problem: "is not UTF-8 text")
         }
         var configuration = try parse(text, file: file)

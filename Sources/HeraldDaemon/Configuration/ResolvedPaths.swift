@@ -1,12 +1,12 @@
-internal import Foundation
 internal import HeraldSSIP
+internal import HeraldSystem
 
 extension Configuration {
     /// The SSIP socket heraldd listens on: `[ssip] socket` with `$VARS` and `~`
     /// expanded, else `$XDG_RUNTIME_DIR/herald/ssip.sock`. Public so that
     /// `herald doctor` looks where the daemon listens.
     public func ssipSocketPath(environment: [String: String]? = nil) -> String {
-        let environment = environment ?? ProcessInfo.processInfo.environment
+        let environment = environment ?? ProcessEnvironment.current
         return ssipSocket.map { PathExpansion.expand($0, environment: environment) }
             ?? SSIPService.defaultSocketPath(environment: environment)
     }
@@ -16,7 +16,7 @@ extension Configuration {
     /// names none.
     public func apiTokenFilePath(environment: [String: String]? = nil) -> String? {
         guard let file = cloudflare.apiTokenFile, !file.isEmpty else { return nil }
-        let environment = environment ?? ProcessInfo.processInfo.environment
+        let environment = environment ?? ProcessEnvironment.current
         guard file.hasPrefix("~/"), let home = environment["HOME"] else { return file }
         return home + file.dropFirst()
     }
