@@ -13,6 +13,8 @@ internal import HeraldSystem
 /// Bounded two ways: only chunks of at most `maxCharacters` characters are
 /// kept, and the least recently used entries go once the audio exceeds
 /// `maxBytes`. Nothing is written to disk; the text lives only as a key.
+/// Engines that are not `isWorthCaching` (espeak-ng, whose first audio is
+/// as quick as a hit's) pass straight through and cost the cache nothing.
 public final class CachingEngine: SpeechEngine {
     private let engine: any SpeechEngine
     private let cache: Locked<AudioCache>
@@ -39,7 +41,9 @@ public final class CachingEngine: SpeechEngine {
     public var usage: (entries: Int, bytes: Int) { cache.withLock { ($0.count, $0.bytes) } }
 
     public func synthesize(_ chunk: SpeechChunk, settings: VoiceSettings) -> AsyncThrowingStream<SynthesisOutput, any Error> {
-        guard chunk.plainText.count <= maxCharacters else { return engine.synthesize(chunk, settings: settings) }
+        guard chunk.plainText.count <= maxCharacters, engine.isWorthCaching else {
+            return engine.synthesize(chunk, settings: settings)
+        }
         let key = AudioCache.Key(engine: engine.name, chunk: chunk, settings: settings)
         if let outputs = cache.withLock({ $0.outputs(for: key) }) {
             let (stream, continuation) = AsyncThrowingStream.makeStream(of: SynthesisOutput.self)

@@ -95,11 +95,16 @@ public final class EngineChain: SpeechEngine {
     }
 
     /// The engine the next chunk would go to.
-    public var name: String {
+    public var name: String { next.name }
+
+    /// Whether the engine the next chunk would go to is.
+    public var isWorthCaching: Bool { next.isWorthCaching }
+
+    private var next: any SpeechEngine {
         let now = ContinuousClock.now
         let health = self.health.withLock { $0 }
-        return members.indices.first { Self.usable(health[$0], at: now) }.map { members[$0].engine.name }
-            ?? members[members.count - 1].engine.name
+        return members.indices.first { Self.usable(health[$0], at: now) }.map { members[$0].engine }
+            ?? members[members.count - 1].engine
     }
 
     /// Each engine's state and last failure, in chain order.

@@ -64,6 +64,12 @@ public protocol SpeechEngine: Sendable {
     /// when the service stalls); otherwise the engine chain's watchdog does.
     var boundsItsOwnWaits: Bool { get }
 
+    /// False for an engine that makes a short chunk's first audio here in
+    /// well under a millisecond (espeak-ng): keeping its audio in memory, as
+    /// `CachingEngine` does for a voice 100 ms away, would gain nothing and
+    /// hold up to the cache's bound for good.
+    var isWorthCaching: Bool { get }
+
     /// Prepares for the first request (opens connections), so it pays no set-up.
     func warmUp() async
 
@@ -73,6 +79,7 @@ public protocol SpeechEngine: Sendable {
 
 extension SpeechEngine {
     public var boundsItsOwnWaits: Bool { false }
+    public var isWorthCaching: Bool { true }
     public func warmUp() async {}
     public func shutDown() async {}
 }

@@ -8,6 +8,8 @@ private final class CountingEngine: SpeechEngine {
     let tone = ToneEngine(name: "counting")
     let calls = Locked(0)
     let engineName = Locked("counting")
+    let worthCaching = Locked(true)
+    var isWorthCaching: Bool { worthCaching.withLock { $0 } }
 
     var name: String { engineName.withLock { $0 } }
     func voices() async -> [Voice] { await tone.voices() }
@@ -48,6 +50,17 @@ private func collect(_ stream: AsyncThrowingStream<SynthesisOutput, any Error>) 
         inner.engineName.withLock { $0 = "fallback" }
         _ = try await collect(engine.synthesize(link, settings: VoiceSettings()))
         #expect(inner.calls.withLock { $0 } == 4)
+    }
+
+    @Test func anEngineNotWorthCachingIsAskedEveryTimeAndKeepsNothing() async throws {
+        let inner = CountingEngine()
+        inner.worthCaching.withLock { $0 = false }
+        let engine = CachingEngine(inner)
+        let first = try await collect(engine.synthesize(link, settings: VoiceSettings()))
+        let second = try await collect(engine.synthesize(link, settings: VoiceSettings()))
+        #expect(first == second)
+        #expect(inner.calls.withLock { $0 } == 2)
+        #expect(engine.usage.entries == 0 && engine.usage.bytes == 0)
     }
 
     @Test func longChunksAndFailuresAreNotKept() async throws {
