@@ -19,8 +19,9 @@ let glibcHasRELR = false
 
 /// Release links of heraldd and herald-espeak, which stay resident all day
 /// (BENCHMARKS.md has the figures):
-/// - lld places the functions they run in typical use together
-///   (packaging/order/, written by packaging/profile-order), so what stays
+/// - a linker script (packaging/order/, written by packaging/profile-order)
+///   places the code they run in typical use first in `.text`, by object file
+///   and section (much of it has no symbol name to order by), so what stays
 ///   resident is the code they run rather than the 64 KiB the kernel maps
 ///   around each function scattered through 25 MB of code;
 /// - the executables export no symbols (`--no-export-dynamic`: 2.6 MB of

@@ -6,7 +6,6 @@ internal import Glibc
 /// Why not Foundation's `Thread`: the daemon would keep Foundation's thread,
 /// run loop and string machinery resident for the sake of one
 /// `pthread_create`. Returns false when the system has no thread left.
-@discardableResult
 public func startDetachedThread(named name: String, _ body: @escaping @Sendable () -> Void) -> Bool {
     final class Start: Sendable {
         let name: String
