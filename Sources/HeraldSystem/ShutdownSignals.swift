@@ -30,18 +30,12 @@ public final class ShutdownSignals: Sendable {
         for signal in signals { sigaddset(&set, signal) }
         pthread_sigmask(SIG_BLOCK, &set, nil)
         let waiter = ShutdownSignals(set: set)
-        var thread = pthread_t()
-        let context = Unmanaged.passRetained(waiter).toOpaque()
-        let error = pthread_create(&thread, nil, { context in
-            Unmanaged<ShutdownSignals>.fromOpaque(context!).takeRetainedValue().waitForever()
-        }, context)
-        precondition(error == 0, "ShutdownSignals: pthread_create failed (error \(error))")
-        pthread_detach(thread)
+        let started = startDetachedThread(named: "herald-signals") { waiter.waitForever() }
+        precondition(started, "ShutdownSignals: cannot start the thread that takes signals")
         return waiter
     }
 
     private func waitForever() -> Never {
-        setCurrentThreadName("herald-signals")
         var set = self.set
         while true {
             var signal: Int32 = 0
