@@ -54,8 +54,7 @@ final class EspeakHelper {
     /// packaging/install.sh puts it.
     static func candidates() -> [String] {
         var target = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-        let count = readlink("/proc/self/exe", &target, target.count - 1)
-        let me = count > 0 ? String(decoding: target[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self) : CommandLine.arguments[0]
+        let me = readlink("/proc/self/exe", &target, target.count - 1) > 0 ? String(cString: target) : CommandLine.arguments[0]
         let folder = parent(me)
         return [folder + "/" + executableName, parent(folder) + "/libexec/herald/" + executableName]
     }
@@ -120,9 +119,10 @@ final class EspeakHelper {
         let argv: [UnsafeMutablePointer<CChar>?] = [strdup(executable), strdup(String(getpid())), nil]
         defer { argv.forEach { free($0) } }
         // Only what libespeak-ng reads to find its data: nothing else of heraldd's environment.
-        let inherited = ProcessEnvironment.current
         let envp: [UnsafeMutablePointer<CChar>?] =
-            ["ESPEAK_DATA_PATH", "HOME"].compactMap { name in inherited[name].map { strdup("\(name)=\($0)") } } + [nil]
+            ["ESPEAK_DATA_PATH", "HOME"].compactMap { (name: String) in
+                getenv(name).map { value in strdup("\(name)=\(String(cString: value))") }
+            } + [nil]
         defer { envp.forEach { free($0) } }
         var pid = pid_t()
         let status = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
