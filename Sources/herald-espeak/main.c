@@ -80,12 +80,17 @@ static void frame_string(struct frame *frame, const char *string) {
     frame_bytes(frame, string, count);
 }
 
-static struct frame frame_begin(uint8_t kind, size_t capacity) {
-    struct frame frame = {0};
-    frame_reserve(&frame, capacity + 5);
+/// The frame being built. Only the main thread writes once `ready` is sent
+/// (and before that there is no other thread), so one buffer serves every
+/// frame, and sending audio allocates nothing once it has grown.
+static struct frame out;
+
+static struct frame *frame_begin(uint8_t kind, size_t capacity) {
+    out.count = 0;
+    frame_reserve(&out, capacity + 5);
     uint8_t header[5] = {0, 0, 0, 0, kind};
-    frame_bytes(&frame, header, 5);
-    return frame;
+    frame_bytes(&out, header, 5);
+    return &out;
 }
 
 /// Fills in the length and writes the whole frame, or exits: with heraldd
@@ -100,16 +105,14 @@ static void frame_send(struct frame *frame) {
         if (written <= 0) exit(0);
         offset += (size_t)written;
     }
-    free(frame->bytes);
-    *frame = (struct frame){0};
 }
 
 /// Sends a frame of a request id and one text (mark, notice, failed).
 static void send_text(uint8_t kind, uint32_t id, const char *text) {
-    struct frame frame = frame_begin(kind, 8 + strlen(text));
-    frame_u32(&frame, id);
-    frame_string(&frame, text);
-    frame_send(&frame);
+    struct frame *frame = frame_begin(kind, 8 + strlen(text));
+    frame_u32(frame, id);
+    frame_string(frame, text);
+    frame_send(frame);
 }
 
 /// Reads the fields of one frame's body; a field past the end is a broken
@@ -219,18 +222,18 @@ static struct {
 
 static void send_audio(const short *samples, long from, long to) {
     if (to <= from) return;
-    struct frame frame = frame_begin(kind_audio, 4 + (size_t)(to - from) * 2);
-    frame_u32(&frame, current.id);
+    struct frame *frame = frame_begin(kind_audio, 4 + (size_t)(to - from) * 2);
+    frame_u32(frame, current.id);
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    frame_bytes(&frame, samples + from, (size_t)(to - from) * 2);
+    frame_bytes(frame, samples + from, (size_t)(to - from) * 2);
 #else
     for (long index = from; index < to; index++) {
         uint16_t value = (uint16_t)samples[index];
         uint8_t le[2] = {value, value >> 8};
-        frame_bytes(&frame, le, 2);
+        frame_bytes(frame, le, 2);
     }
 #endif
-    frame_send(&frame);
+    frame_send(frame);
     current.frames += to - from;
 }
 
@@ -262,18 +265,18 @@ static void send_ready(void) {
     uint32_t voices = 0;
     for (int index = 0; list && list[index]; index++)
         if (list[index]->name && list[index]->identifier) voices++;
-    struct frame frame = frame_begin(kind_ready, 8 + voices * 40);
-    frame_u32(&frame, (uint32_t)sample_rate);
-    frame_u32(&frame, voices);
+    struct frame *frame = frame_begin(kind_ready, 8 + voices * 40);
+    frame_u32(frame, (uint32_t)sample_rate);
+    frame_u32(frame, voices);
     for (int index = 0; list && list[index]; index++) {
         const espeak_VOICE *voice = list[index];
         if (!voice->name || !voice->identifier) continue;
-        frame_string(&frame, voice->identifier);
-        frame_string(&frame, voice->name);
+        frame_string(frame, voice->identifier);
+        frame_string(frame, voice->name);
         // `languages` is priority byte, name, NUL, repeated; the first name is the main one.
-        frame_string(&frame, voice->languages && voice->languages[0] ? voice->languages + 1 : "");
+        frame_string(frame, voice->languages && voice->languages[0] ? voice->languages + 1 : "");
     }
-    frame_send(&frame);
+    frame_send(frame);
 }
 
 static int lowercase_equal(const char *a, const char *b) {
@@ -347,9 +350,9 @@ static void run(const struct request *request) {
             return;
         }
     }
-    struct frame frame = frame_begin(kind_end, 4);
-    frame_u32(&frame, request->id);
-    frame_send(&frame);
+    struct frame *frame = frame_begin(kind_end, 4);
+    frame_u32(frame, request->id);
+    frame_send(frame);
 }
 
 // MARK: Main
@@ -377,9 +380,9 @@ int main(int argc, char **argv) {
 
     sample_rate = espeak_Initialize(AUDIO_OUTPUT_SYNCHRONOUS, 40, NULL, espeakINITIALIZE_DONT_EXIT);
     if (sample_rate <= 0) {
-        struct frame frame = frame_begin(kind_start_failed, 80);
-        frame_string(&frame, "libespeak-ng could not load its data; install the espeak-ng-data package");
-        frame_send(&frame);
+        struct frame *frame = frame_begin(kind_start_failed, 80);
+        frame_string(frame, "libespeak-ng could not load its data; install the espeak-ng-data package");
+        frame_send(frame);
         return 1;
     }
     espeak_SetSynthCallback(synth_callback);
