@@ -54,7 +54,8 @@ final class EspeakHelper {
     /// packaging/install.sh puts it.
     static func candidates() -> [String] {
         var target = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-        let me = readlink("/proc/self/exe", &target, target.count - 1) > 0 ? String(cString: target) : CommandLine.arguments[0]
+        let length = readlink("/proc/self/exe", &target, target.count - 1)
+        let me = length > 0 ? target.withUnsafeBufferPointer { String(cString: $0.baseAddress!) } : CommandLine.arguments[0]
         let folder = parent(me)
         return [folder + "/" + executableName, parent(folder) + "/libexec/herald/" + executableName]
     }
