@@ -198,7 +198,10 @@ let package = Package(
         .executableTarget(
             name: "herald",
             dependencies: ["HeraldCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")],
-            swiftSettings: strictSettings
+            swiftSettings: strictSettings,
+            // Foundation by name, because packaging/build-release turns its autolinking off to keep it out
+            // of heraldd; with lld, which finds CoreFoundation and ICU wherever they are on the line.
+            linkerSettings: [.linkedLibrary("Foundation"), .unsafeFlags(["-use-ld=lld"])]
         ),
         .executableTarget(
             name: "heraldd",

@@ -88,11 +88,3 @@ struct ReadingDocument: Equatable {
         return out
     }
 }
-
-extension Substring {
-    func trimmingWhitespace() -> Substring {
-        let start = firstIndex { !$0.isWhitespace } ?? endIndex
-        let end = lastIndex { !$0.isWhitespace }.map { index(after: $0) } ?? start
-        return self[start..<Swift.max(start, end)]
-    }
-}

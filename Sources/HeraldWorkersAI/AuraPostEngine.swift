@@ -1,6 +1,5 @@
 internal import HeraldAudio
 public import HeraldCore
-internal import Foundation
 public import Logging
 
 /// A Deepgram Aura voice through Workers AI's POST endpoint: one request per
@@ -49,11 +48,18 @@ public struct AuraPostEngine: SpeechEngine {
 
     /// The JSON body for `text`, exactly the documented fields.
     func requestBody(text: String, settings: VoiceSettings) -> [UInt8] {
-        var body: [String: Any] = [
-            "text": text, "encoding": "linear16", "container": container.rawValue, "sample_rate": sampleRate,
-        ]
-        if let speaker = model.speaker(forVoiceID: settings.voice) ?? speaker { body["speaker"] = speaker }
-        return (try? Array(JSONSerialization.data(withJSONObject: body, options: [.sortedKeys]))) ?? []
+        WorkersAIJSON.encode(
+            Body(
+                text: text, encoding: "linear16", container: container.rawValue, sample_rate: sampleRate,
+                speaker: model.speaker(forVoiceID: settings.voice) ?? speaker))
+    }
+
+    private struct Body: Encodable {
+        let text: String
+        let encoding: String
+        let container: String
+        let sample_rate: Int
+        let speaker: String?
     }
 
     public func synthesize(_ chunk: SpeechChunk, settings: VoiceSettings) -> AsyncThrowingStream<SynthesisOutput, any Error> {

@@ -1,4 +1,4 @@
-internal import Foundation
+internal import FoundationEssentials
 internal import HeraldAudio
 internal import HeraldCore
 internal import HeraldSystem
@@ -454,12 +454,12 @@ actor AuraStream {
     }
 
     static func message(_ object: [String: String]) -> String {
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
-        return String(decoding: data, as: UTF8.self)
+        String(decoding: WorkersAIJSON.encode(object), as: UTF8.self)
     }
 
     static func seconds(_ duration: Duration) -> String {
         let (seconds, attoseconds) = duration.components
-        return String(format: "%.1f s", Double(seconds) + Double(attoseconds) / 1e18)
+        let tenths = max(0, Int(((Double(seconds) + Double(attoseconds) / 1e18) * 10).rounded()))
+        return "\(tenths / 10).\(tenths % 10) s"
     }
 }

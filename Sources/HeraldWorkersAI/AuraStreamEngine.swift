@@ -1,5 +1,5 @@
 public import HeraldCore
-internal import Foundation
+internal import FoundationEssentials
 public import Logging
 internal import HeraldSystem
 
@@ -132,7 +132,20 @@ public final class AuraStreamEngine: SpeechEngine {
         }
     }
 
+    /// `value` as a URL query value: RFC 3986's unreserved ASCII characters
+    /// as they are, every other UTF-8 byte as `%XX`.
     static func percentEncoded(_ value: String) -> String {
-        value.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? value
+        let hex = Array("0123456789ABCDEF".utf8)
+        var bytes: [UInt8] = []
+        for byte in value.utf8 {
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
+                bytes.append(byte)
+            default:
+                bytes += [UInt8(ascii: "%"), hex[Int(byte >> 4)], hex[Int(byte & 0xF)]]
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 }

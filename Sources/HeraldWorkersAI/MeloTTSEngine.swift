@@ -1,6 +1,6 @@
 internal import HeraldAudio
 public import HeraldCore
-internal import Foundation
+internal import FoundationEssentials
 public import Logging
 
 /// MeloTTS through Workers AI's POST endpoint: `{"prompt","lang"}` in, MP3
@@ -41,8 +41,7 @@ public struct MeloTTSEngine: SpeechEngine {
     }
 
     func requestBody(text: String, settings: VoiceSettings) -> [UInt8] {
-        let body: [String: Any] = ["prompt": text, "lang": language(for: settings)]
-        return (try? Array(JSONSerialization.data(withJSONObject: body, options: [.sortedKeys]))) ?? []
+        WorkersAIJSON.encode(["prompt": text, "lang": language(for: settings)])
     }
 
     public func synthesize(_ chunk: SpeechChunk, settings: VoiceSettings) -> AsyncThrowingStream<SynthesisOutput, any Error> {

@@ -1,4 +1,6 @@
-internal import Foundation
+internal import Glibc
+internal import HeraldCore
+internal import HeraldSystem
 
 /// The account and API token the Workers AI engines authenticate with.
 ///
@@ -31,7 +33,7 @@ public struct WorkersAICredentials: Sendable, Equatable, CustomStringConvertible
         accountID: String? = nil, token: String? = nil, tokenFile: String? = nil,
         environment: [String: String]? = nil
     ) throws(WorkersAICredentialsError) -> WorkersAICredentials {
-        let environment = environment ?? ProcessInfo.processInfo.environment
+        let environment = environment ?? ProcessEnvironment.current
         guard let account = nonEmpty(accountID) ?? nonEmpty(environment["CLOUDFLARE_ACCOUNT_ID"]) else {
             throw .missingAccount
         }
@@ -50,16 +52,19 @@ public struct WorkersAICredentials: Sendable, Equatable, CustomStringConvertible
         var info = stat()
         guard stat(path, &info) == 0 else { throw .unreadableTokenFile(path: path, reason: String(cString: strerror(errno))) }
         guard info.st_mode & (S_IRWXG | S_IRWXO) == 0 else { throw .tokenFileTooOpen(path: path) }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw .unreadableTokenFile(path: path, reason: "cannot read it")
+        let bytes: [UInt8]
+        do {
+            bytes = try FileContents.read(path)
+        } catch {
+            throw .unreadableTokenFile(path: path, reason: error.description)
         }
-        guard let token = nonEmpty(String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+        guard let token = nonEmpty(String(String(decoding: bytes, as: UTF8.self).trimmingWhitespace()))
         else { throw .unreadableTokenFile(path: path, reason: "it is empty") }
         return token
     }
 
     private static func expandingTilde(_ path: String, environment: [String: String]) -> String {
-        guard path.hasPrefix("~/"), let home = environment["HOME"] ?? ProcessInfo.processInfo.environment["HOME"] else {
+        guard path.hasPrefix("~/"), let home = environment["HOME"] ?? ProcessEnvironment.current["HOME"] else {
             return path
         }
         return home + path.dropFirst()

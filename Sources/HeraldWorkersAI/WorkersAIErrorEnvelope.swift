@@ -1,4 +1,4 @@
-internal import Foundation
+internal import FoundationEssentials
 public import HeraldCore
 
 /// Cloudflare's error answer: `{"errors":[{"code":5004,"message":"…"}],"success":false,…}`.
@@ -43,7 +43,7 @@ public struct WorkersAIErrorEnvelope: Sendable, Equatable, Decodable {
                 "Cloudflare refused the credentials (\(detail)); check the API token and that it has the Workers AI Read and Edit permissions"
             )
         case 429:
-            let seconds = retryAfter.flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+            let seconds = retryAfter.flatMap { Int($0.trimmingWhitespace()) }
             let wait = seconds.map { ", retry after \($0) s" } ?? ""
             return EngineError(
                 .retryable, engine: engine, "rate limited or out of capacity (\(detail))\(wait)",
@@ -62,6 +62,6 @@ public struct WorkersAIErrorEnvelope: Sendable, Equatable, Decodable {
     }
 
     static func redact(_ message: String, _ secrets: [String]) -> String {
-        secrets.filter { $0.count >= 4 }.reduce(message) { $0.replacingOccurrences(of: $1, with: "<redacted>") }
+        secrets.filter { $0.count >= 4 }.reduce(message) { $0.replacing($1, with: "<redacted>") }
     }
 }

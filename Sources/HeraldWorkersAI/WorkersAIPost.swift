@@ -1,5 +1,5 @@
 public import AsyncHTTPClient
-internal import Foundation
+internal import FoundationEssentials
 internal import HeraldCore
 internal import Logging
 internal import NIOCore

@@ -1,4 +1,4 @@
-internal import Foundation
+internal import FoundationEssentials
 internal import HeraldCore
 internal import Logging
 internal import NIOCore

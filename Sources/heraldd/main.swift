@@ -1,5 +1,5 @@
 import ArgumentParser
-import Foundation
+import Glibc
 import HeraldDaemon
 import HeraldSystem
 import Logging
@@ -59,13 +59,14 @@ struct HeraldDaemonCommand: ParsableCommand {
     }
 }
 
+/// One line on stderr, written with write(2): the daemon links no Foundation.
 func printError(_ message: String) {
-    var standardError = StandardErrorStream()
-    print(message, to: &standardError)
-}
-
-struct StandardErrorStream: TextOutputStream {
-    mutating func write(_ string: String) {
-        FileHandle.standardError.write(Data(string.utf8))
+    let bytes = Array((message + "\n").utf8)
+    var written = 0
+    while written < bytes.count {
+        let count = bytes[written...].withUnsafeBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
+        if count < 0 && errno == EINTR { continue }
+        guard count > 0 else { return }
+        written += count
     }
 }

@@ -48,6 +48,17 @@ struct StreamEngineTests {
         }
     }
 
+    @Test func queryValuesArePercentEncodedByteByByte() {
+        #expect(AuraStreamEngine.percentEncoded("asteria-en_2.~") == "asteria-en_2.~")
+        #expect(AuraStreamEngine.percentEncoded("a b&c=d/é") == "a%20b%26c%3Dd%2F%C3%A9")
+    }
+
+    @Test func waitsAreSaidInTenthsOfASecond() {
+        #expect(AuraStream.seconds(.milliseconds(1_250)) == "1.3 s")
+        #expect(AuraStream.seconds(.seconds(59)) == "59.0 s")
+        #expect(AuraStream.seconds(.milliseconds(-20)) == "0.0 s")
+    }
+
     @Test func aVoiceChoiceOpensThatSpeakersConnection() async throws {
         try await PostEngineTests.withFake { fake in
             let engine = try Self.engine(fake, model: .aura2Spanish, sampleRate: 16_000)

@@ -1,4 +1,4 @@
-internal import Foundation
+internal import Glibc
 internal import HeraldCore
 internal import HeraldSystem
 internal import HeraldWorkersAI
@@ -230,15 +230,15 @@ private struct TableReader {
     private func line(of key: String, section: String?) -> Int? {
         var inSection = section == nil
         for (index, raw) in lines.enumerated() {
-            let line = raw.trimmingCharacters(in: .whitespaces)
+            let line = raw.trimmingWhitespace()
             if line.hasPrefix("[") {
-                let name = line.trimmingCharacters(in: CharacterSet(charactersIn: "[] \t"))
+                let name = String(line.trimming { $0 == "[" || $0 == "]" || $0.isWhitespace })
                 inSection = name == section || (section == nil && name == key)
                 if section == nil, name == key { return index + 1 }
                 continue
             }
             guard inSection, line.hasPrefix(key) else { continue }
-            let rest = line.dropFirst(key.count).trimmingCharacters(in: .whitespaces)
+            let rest = line.dropFirst(key.count).trimmingWhitespace()
             if rest.hasPrefix("=") { return index + 1 }
         }
         return nil
@@ -246,7 +246,7 @@ private struct TableReader {
 
     private func line(ofSection header: String, occurrence: Int) -> Int? {
         var seen = 0
-        for (index, raw) in lines.enumerated() where raw.trimmingCharacters(in: .whitespaces).hasPrefix(header) {
+        for (index, raw) in lines.enumerated() where raw.trimmingWhitespace().hasPrefix(header) {
             if seen == occurrence { return index + 1 }
             seen += 1
         }
