@@ -1,5 +1,4 @@
 public import HeraldCore
-internal import FoundationEssentials
 public import Logging
 internal import HeraldSystem
 

@@ -1,8 +1,7 @@
 internal import FoundationEssentials
 
 /// The JSON Herald sends to Workers AI, with its keys sorted so that a request
-/// is the same bytes every time (the fake server's fixtures and the logs at
-/// debug level compare them).
+/// is the same bytes every time (the tests compare what the fake received).
 ///
 /// FoundationEssentials' `JSONEncoder` rather than Foundation's
 /// `JSONSerialization`: heraldd links only FoundationEssentials, which keeps

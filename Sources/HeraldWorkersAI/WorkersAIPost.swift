@@ -1,5 +1,4 @@
 public import AsyncHTTPClient
-internal import FoundationEssentials
 internal import HeraldCore
 internal import Logging
 internal import NIOCore
