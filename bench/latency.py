@@ -363,16 +363,21 @@ def run_cloud(sock, log, fake, rounds, long_seconds):
         c.wait_event(msg)
         settle()
     share, total = [], []
-    for i in range(rounds):
-        t0, msg = c.speak(SHORT[i % len(SHORT)].format(i + 100))
-        c.wait_event(msg, timeout=30)
-        w = log.first(WRITES, t0)
-        f, a = fake.first("flush", t0), fake.first("first-audio", t0)
-        if w and f and a:
-            total.append((w[0] - t0) / MS)
-            share.append(((w[0] - t0) - (a - f)) / MS)
-        settle()
-    out["cloud_share"], out["cloud_total"] = stats(share), stats(total)
+
+    def share_rounds(first):
+        """Herald's share of first audio for `rounds` new sentences, numbered from `first`."""
+        for i in range(rounds):
+            t0, msg = c.speak(SHORT[i % len(SHORT)].format(first + i))
+            c.wait_event(msg, timeout=30)
+            w = log.first(WRITES, t0)
+            f, a = fake.first("flush", t0), fake.first("first-audio", t0)
+            if w and f and a:
+                total.append((w[0] - t0) / MS)
+                share.append(((w[0] - t0) - (a - f)) / MS)
+            settle()
+
+    started = now()
+    share_rounds(100)
     fake.command("delay 100")
     delayed = []
     for i in range(rounds):
@@ -417,6 +422,11 @@ def run_cloud(sock, log, fake, rounds, long_seconds):
                         "sentences": flushes, "seconds": long_seconds}
     fake.command("delay 0")
     settle(0.5)
+    # Five samples make a jumpy median: once the first batch's flushes have
+    # left Deepgram's minute (the rest of this part used 12 or so), a second.
+    time.sleep(max(0.0, 61.0 - (now() - started) / 1e9))
+    share_rounds(300)
+    out["cloud_share"], out["cloud_total"] = stats(share), stats(total)
     return c, out
 
 
