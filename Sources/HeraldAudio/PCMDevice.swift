@@ -10,10 +10,31 @@ struct PCMError: Error {
 
     init(code: Int32, detail: String? = nil) {
         self.code = code
-        if let detail, !detail.isEmpty {
+        // alsa-lib's messages may end in a newline; they go inside sentences.
+        if let detail = detail.map({ String($0.trimmingWhitespace()) }), !detail.isEmpty {
             self.detail = detail
         } else {
             self.detail = String(cString: snd_strerror(code))
+        }
+    }
+
+    /// When the device is a sound server's ALSA plugin and the server is not
+    /// running: which server, and how to start it. alsa-lib's own words
+    /// ("Host is down", "Connection refused") do not say that a server is missing.
+    var soundServerDown: SoundServerDown? {
+        switch code {
+        case -EHOSTDOWN:
+            // pipewire-alsa's plugin, which /etc/alsa/conf.d/99-pipewire-default.conf makes `default`.
+            return SoundServerDown(
+                problem: "the PipeWire sound server is not running",
+                fix: "start it with `systemctl --user start pipewire wireplumber`")
+        case -ECONNREFUSED:
+            // ALSA's pulse plugin, whose server is PulseAudio or PipeWire's pipewire-pulse.
+            return SoundServerDown(
+                problem: "the sound server is not running (ALSA's pulse plugin reaches PulseAudio or pipewire-pulse)",
+                fix: "start it with `systemctl --user start pipewire-pulse wireplumber` on PipeWire, or `systemctl --user start pulseaudio`")
+        default:
+            return nil
         }
     }
 
@@ -21,6 +42,14 @@ struct PCMError: Error {
     static func capture(code: Int32) -> PCMError {
         PCMError(code: code, detail: ALSAErrorCapture.last())
     }
+}
+
+/// A sound server that a PCM's plugin could not reach, said so that a person can act on it.
+public struct SoundServerDown: Sendable, Equatable {
+    /// Which server is not running.
+    public let problem: String
+    /// The command that starts it.
+    public let fix: String
 }
 
 /// One open playback `snd_pcm_t` in non-blocking mode, S16_LE interleaved.

@@ -1,6 +1,7 @@
 internal import CALSA
 internal import Glibc
 internal import HeraldCore
+internal import HeraldSystem
 internal import Logging
 
 /// The loop of `AlsaSink`'s owner thread: the only code that touches the PCM.
@@ -40,7 +41,8 @@ final class PCMOwner {
         let request: Request
         var framesWritten = 0
         var lastProgress: ContinuousClock.Instant = .now
-        var lastDelay = Int.max
+        /// Made at the first look at the delay once everything is written.
+        var playout: PlayoutTracker?
         var recoveries = 0
     }
 
@@ -94,9 +96,7 @@ final class PCMOwner {
                     continue
                 }
                 // Idle with the device open: close it if nothing comes for a while.
-                let (seconds, attoseconds) = closeWhenIdle.components
-                let milliseconds = Int32(clamping: seconds * 1000 + attoseconds / 1_000_000_000_000_000)
-                if !waitForWakeup(timeout: milliseconds) {
+                if !waitForWakeup(timeout: closeWhenIdle.pollMilliseconds) {
                     pcm = nil
                     logger.debug("Closed the idle audio device")
                 }
@@ -252,6 +252,9 @@ final class PCMOwner {
 
     static func openFailureMessage(device: String, format: AudioFormat, error: PCMError) -> String {
         let lookUp = "Check `device` under [audio] in the Herald config; `aplay -L` lists the ALSA device names."
+        if let server = error.soundServerDown {
+            return "ALSA device \"\(device)\" cannot be opened: \(server.problem) (\(error.detail)); \(server.fix)."
+        }
         switch error.code {
         case -EBUSY:
             return "ALSA device \"\(device)\" is busy: another program holds it (\(error.detail)). "
@@ -306,15 +309,18 @@ final class PCMOwner {
             // tail has to be started by hand.
             if device.start() < 0 { return nil }
         }
-        let now = ContinuousClock.now
-        if delay < work.lastDelay {
-            work.lastDelay = delay
-            work.lastProgress = now
-        } else if now - work.lastProgress > Self.stallTimeout {
+        var playout = work.playout
+            ?? PlayoutTracker(sampleRate: device.format.sampleRate, bufferFrames: device.bufferFrames, stallTimeout: Self.stallTimeout)
+        let verdict = playout.observe(delay: delay, at: .now)
+        work.playout = playout
+        switch verdict {
+        case .playedOut:
+            return nil
+        case .stalled:
             return fail(-ETIMEDOUT, while: "draining (no progress)")
+        case .playing(let checkAgainIn):
+            return .wait(milliseconds: max(1, min(device.periodMilliseconds, checkAgainIn.pollMilliseconds)))
         }
-        let remaining = Int32(min(Int(Int32.max), delay * 1000 / max(1, device.format.sampleRate)))
-        return .wait(milliseconds: max(1, min(device.periodMilliseconds, remaining)))
     }
 
     // MARK: Waiting
@@ -331,7 +337,7 @@ final class PCMOwner {
         let pcmFDs = device.pollDescriptors()
         var fds = [pollfd(fd: core.wakeup.fileDescriptor, events: Int16(POLLIN), revents: 0)] + pcmFDs
         let left = Self.stallTimeout - (ContinuousClock.now - lastProgress)
-        let timeout = Int32(clamping: max(1, left.components.seconds * 1000 + left.components.attoseconds / 1_000_000_000_000_000 + 1))
+        let timeout = max(1, left.pollMilliseconds &+ 1)
         let ready = poll(&fds, nfds_t(fds.count), timeout)
         if ready > 0, !pcmFDs.isEmpty {
             // Required by alsa-lib: lets plugins (pulse) consume their wake-up

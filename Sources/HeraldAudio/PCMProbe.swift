@@ -12,6 +12,9 @@ public enum PCMProbe {
         /// Someone holds it (EBUSY): often heraldd itself, which keeps the
         /// device open while it speaks.
         case busy(String)
+        /// A sound server's plugin could not reach its server: alsa-lib's
+        /// words and which server is not running, with how to start it.
+        case soundServerDown(String, SoundServerDown)
         /// It does not exist or refused; alsa-lib's words.
         case failed(String)
     }
@@ -28,6 +31,7 @@ public enum PCMProbe {
             _ = try PCMDevice(name: device, format: format)
             return .opened
         } catch {
+            if let server = error.soundServerDown { return .soundServerDown(error.detail, server) }
             return error.code == -EBUSY ? .busy(error.detail) : .failed(error.detail)
         }
     }

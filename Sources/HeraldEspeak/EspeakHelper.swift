@@ -219,8 +219,7 @@ final class EspeakHelper {
     /// `poll`'s timeout for `deadline`: whole milliseconds, rounded up so the
     /// wait never ends before it.
     private static func pollTimeout(until deadline: ContinuousClock.Instant) -> Int32 {
-        let (seconds, attoseconds) = (deadline - .now).components
-        return Int32(clamping: max(0, seconds * 1000 + attoseconds / 1_000_000_000_000_000 + 1))
+        max(0, (deadline - .now).pollMilliseconds &+ 1)
     }
 
     /// Kills the helper (a no-op once it is reaped) and collects it.

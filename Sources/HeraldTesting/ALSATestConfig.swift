@@ -23,9 +23,11 @@ public final class ALSATestConfig: Sendable {
         public let name: String
         /// The WAV file it writes (replaced each time the PCM is opened).
         public let path: String
-        /// Whether it plays through the private PulseAudio (keeps real time)
-        /// rather than into `null` (takes audio as fast as it comes).
-        public let paced: Bool
+        /// Where it plays: into `null` (takes audio as fast as it comes) or
+        /// through a private sound server (keeps real time).
+        public let route: Route
+        /// Whether it keeps real time.
+        public var paced: Bool { route != .null }
 
         /// Bytes in the file so far, header included; 0 before the first open.
         public var size: Int {
@@ -39,6 +41,45 @@ public final class ALSATestConfig: Sendable {
         public func wav() throws -> WAVFile { try WAVFile(path: path) }
 
         public var description: String { "\(name) → \(path)" }
+    }
+
+    /// Where a capture PCM sends what it captured.
+    public enum Route: CaseIterable, Sendable {
+        /// ALSA's `null` PCM: no clock at all.
+        case null
+        /// The private PulseAudio (`.privatePulseAudio`), through ALSA's pulse plugin.
+        case pulse
+        /// The private PipeWire (`.privatePipeWire`) through ALSA's pulse plugin and pipewire-pulse.
+        case pipewirePulse
+        /// The private PipeWire through pipewire-alsa's plugin.
+        case pipewireALSA
+
+        /// The PCM the capture PCMs of this route play into.
+        var slave: String {
+            switch self {
+            case .null: "null"
+            case .pulse: "heraldpulse"
+            case .pipewirePulse: "heraldpwpulse"
+            case .pipewireALSA: "heraldpipewire"
+            }
+        }
+
+        var prefix: String {
+            switch self {
+            case .null: "heraldcapture"
+            case .pulse: "heraldpacedcapture"
+            case .pipewirePulse: "heraldpwpulsecapture"
+            case .pipewireALSA: "heraldpipewirecapture"
+            }
+        }
+
+        /// How many capture PCMs of this route the config defines.
+        var poolSize: Int {
+            switch self {
+            case .null, .pulse: ALSATestConfig.poolSize
+            case .pipewirePulse, .pipewireALSA: 16
+            }
+        }
     }
 
     /// Thrown when a test run claims more capture PCMs than the config defines.
@@ -56,7 +97,20 @@ public final class ALSATestConfig: Sendable {
 
     public static let shared = ALSATestConfig()
 
-    private let claimed = Locked<(null: Int, paced: Int)>((0, 0))
+    private let claimed = Locked<[Route: Int]>([:])
+
+    /// pipewire-alsa's ALSA plugin: installed, or unpacked by
+    /// `packaging/install-deps.sh --test` where the package cannot be
+    /// installed (Debian 12's conflicts with pulseaudio); nil when neither.
+    public static let pipewirePlugin: String? = {
+        let name = "libasound_module_pcm_pipewire.so"
+        let folders = ["/usr/lib/x86_64-linux-gnu/alsa-lib", "/usr/lib/aarch64-linux-gnu/alsa-lib", "/usr/lib/alsa-lib"]
+        let unpacked = folders.map { "\(unpackedPipewireALSA)\($0)" }
+        return (folders + unpacked).map { "\($0)/\(name)" }.first { FileManager.default.fileExists(atPath: $0) }
+    }()
+
+    /// Where `packaging/install-deps.sh --test` unpacks pipewire-alsa.
+    public static let unpackedPipewireALSA = "/var/cache/herald-tests/pipewire-alsa"
 
     private init() {
         let directory = URL(fileURLWithPath: "/tmp", isDirectory: true)
@@ -65,6 +119,7 @@ public final class ALSATestConfig: Sendable {
             at: directory.appendingPathComponent("alsa", isDirectory: true), withIntermediateDirectories: true)
         self.directory = directory
         self.pulseSocket = directory.appendingPathComponent("pulse.sock").path
+        let pipewireRuntime = directory.appendingPathComponent("pipewire-runtime").path
 
         let file = { (name: String) in directory.appendingPathComponent(name).path }
         var config = """
@@ -85,6 +140,26 @@ public final class ALSATestConfig: Sendable {
                 type pulse
                 server "unix:\(pulseSocket)"
             }
+            pcm.heraldpwpulse {
+                type pulse
+                server "unix:\(pipewireRuntime)/pulse/native"
+            }
+            pcm.heraldpipewire {
+                type pipewire
+                server "\(pipewireRuntime)/pipewire-0"
+                playback_node "-1"
+                capture_node "-1"
+            }
+            pcm.heraldnoserver {
+                type pulse
+                server "unix:\(file("no-server.sock"))"
+            }
+            pcm.heraldnopipewire {
+                type pipewire
+                server "\(file("no-pipewire-0"))"
+                playback_node "-1"
+                capture_node "-1"
+            }
             pcm.heraldlate {
                 type pulse
                 server "unix:\(file("late.sock"))"
@@ -103,13 +178,16 @@ public final class ALSATestConfig: Sendable {
             }
 
             """
-        for index in 0..<Self.poolSize {
-            for paced in [false, true] {
-                let name = Self.captureName(index, paced: paced)
+        if let plugin = Self.pipewirePlugin, plugin.hasPrefix(Self.unpackedPipewireALSA) {
+            config += "pcm_type.pipewire { lib \"\(plugin)\" }\n"
+        }
+        for route in Route.allCases {
+            for index in 0..<route.poolSize {
+                let name = Self.captureName(index, route: route)
                 config += """
                     pcm.\(name) {
                         type file
-                        slave.pcm "\(paced ? "heraldpulse" : "null")"
+                        slave.pcm "\(route.slave)"
                         file "\(file("\(name).wav"))"
                         format "wav"
                     }
@@ -132,16 +210,22 @@ public final class ALSATestConfig: Sendable {
     /// with `paced` through the private PulseAudio (the test must run under
     /// `.privatePulseAudio`).
     public func makeCapture(paced: Bool = false) throws -> CapturePCM {
+        try makeCapture(route: paced ? .pulse : .null)
+    }
+
+    /// A capture PCM no other test has used in this process, playing through
+    /// `route` (whose server the test must run under).
+    public func makeCapture(route: Route) throws -> CapturePCM {
         let index = claimed.withLock { claimed in
-            defer { if paced { claimed.paced += 1 } else { claimed.null += 1 } }
-            return paced ? claimed.paced : claimed.null
+            defer { claimed[route, default: 0] += 1 }
+            return claimed[route, default: 0]
         }
-        guard index < Self.poolSize else {
+        guard index < route.poolSize else {
             throw PoolExhausted(
-                description: "all \(Self.poolSize) \(paced ? "paced" : "null") capture PCMs are taken; raise ALSATestConfig.poolSize")
+                description: "all \(route.poolSize) \(route) capture PCMs are taken; raise their pool size in ALSATestConfig.Route")
         }
-        let name = Self.captureName(index, paced: paced)
-        return CapturePCM(name: name, path: capture("\(name).wav"), paced: paced)
+        let name = Self.captureName(index, route: route)
+        return CapturePCM(name: name, path: capture("\(name).wav"), route: route)
     }
 
     /// The environment for a child process that must use this config (and
@@ -152,8 +236,8 @@ public final class ALSATestConfig: Sendable {
         return environment
     }
 
-    private static func captureName(_ index: Int, paced: Bool) -> String {
-        paced ? "heraldpacedcapture\(index)" : "heraldcapture\(index)"
+    private static func captureName(_ index: Int, route: Route) -> String {
+        "\(route.prefix)\(index)"
     }
 
     private static let folderToRemove = Locked<String?>(nil)

@@ -152,9 +152,11 @@ import Testing
         try FileManager.default.copyItem(atPath: try BuiltExecutable.path("herald"), toPath: lonely)
         defer { try? FileManager.default.removeItem(atPath: lonely) }
         // A child forked elsewhere in this process may still hold the copy's write descriptor for a
-        // moment (exec then fails with ETXTBSY): try again briefly.
+        // moment (exec then fails with ETXTBSY; the suite's tests run in parallel, each starting
+        // children): try again for up to 5 s.
         var attempt: CommandResult?
-        for _ in 1...20 where attempt == nil {
+        let retryUntil = ContinuousClock.now + .seconds(5)
+        while attempt == nil, ContinuousClock.now < retryUntil {
             do {
                 attempt = try await runCommand(lonely, ["doctor"], environment: environment, timeout: .seconds(60))
             } catch where "\(error)".contains("Text file busy") {
@@ -186,6 +188,24 @@ import Testing
         #expect(result.status == 1, "\(result)")
         #expect(result.errorOutput.isEmpty, "alsa-lib printed on stderr: \(result.errorOutput)")
         #expect(result.output.hasSuffix("1 problem to fix (marked ✗).\n"), "\(result.output)")
+        await setup.stop()
+    }
+
+    /// pipewire-alsa's plugin says "Host is down" and the pulse plugin
+    /// "Connection refused" when their server is not running: doctor says that.
+    @Test(arguments: [
+        ("heraldnopipewire", "the PipeWire sound server is not running", "systemctl --user start pipewire wireplumber"),
+        ("heraldnoserver", "the sound server is not running", "systemctl --user start pulseaudio"),
+    ])
+    func aSoundServerThatIsNotRunningIsNamedWithHowToStartIt(device: String, problem: String, fix: String) async throws {
+        if device == "heraldnopipewire" {
+            try #require(ALSATestConfig.pipewirePlugin != nil, "run packaging/install-deps.sh --test")
+        }
+        let setup = try await Setup.start(name: "doctor-\(device)", device: device)
+        let result = try await setup.doctor(["--offline"])
+        Self.expectLine("✗", "audio device", in: result, containing: [device, problem], fixContaining: [fix])
+        #expect(result.status == 1, "\(result)")
+        #expect(result.errorOutput.isEmpty, "alsa-lib printed on stderr: \(result.errorOutput)")
         await setup.stop()
     }
 

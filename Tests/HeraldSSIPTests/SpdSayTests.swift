@@ -88,3 +88,48 @@ enum LongText {
         return (ssml + "</speak>", marks)
     }
 }
+
+/// Through pipewire-pulse, whose streams never report an empty buffer: every
+/// message used to end `703 CANCELED` after a 5 s stall, and `spd-say -w`
+/// took 7 s for 1.5 s of speech.
+@Suite(.serialized, .privatePipeWire)
+struct PipeWirePulseSSIPTests {
+    @Test func queuedMessagesEachEndAndFollowOneAnother() async throws {
+        try await SSIPTestServer.with(route: .pipewirePulse) { server in
+            let client = try server.connect()
+            _ = try await client.command("SET self NOTIFICATION all on")
+            // Message priority queues (text would speak only the newest), as say-all needs.
+            _ = try await client.command("SET self PRIORITY message")
+            let start = ContinuousClock.now
+            var ids: [UInt64] = []
+            for text in ["First message.", "Second message.", "Third message."] {
+                ids.append(try await client.speak(text))
+            }
+            for id in ids {
+                let end = try await client.waitForEvent(702, id: id, timeout: .seconds(10))
+                #expect(end.last == "702 END")
+            }
+            let elapsed = ContinuousClock.now - start
+            #expect(!client.events.contains { $0.last == "703 CANCELED" })
+            let wav = try server.capture.wav()
+            print("pipewire-pulse: three queued messages, \(wav.seconds) s of audio, all ended after \(elapsed)")
+            #expect(wav.rms() > 0.01)
+            // With a stall between messages each would add 5 s.
+            #expect(elapsed < .seconds(wav.seconds + 1.5))
+        }
+    }
+
+    @Test func spdSayWaitReturnsWhenTheSpeechEnds() async throws {
+        try await SSIPTestServer.with(route: .pipewirePulse) { server in
+            let start = ContinuousClock.now
+            let run = try await ChildRun.run(
+                "spd-say", ["-w", "hello from spd say on pipewire"], environment: server.clientEnvironment, timeout: .seconds(20))
+            let elapsed = ContinuousClock.now - start
+            #expect(run.finishedInTime && run.exitCode == 0, "spd-say: \(run.output)")
+            let wav = try server.capture.wav()
+            print("pipewire-pulse: spd-say -w returned after \(elapsed) for \(wav.seconds) s of audio")
+            #expect(wav.seconds > 0.5)
+            #expect(elapsed < .seconds(wav.seconds + 1.5))
+        }
+    }
+}

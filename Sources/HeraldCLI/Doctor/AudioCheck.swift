@@ -17,6 +17,8 @@ enum AudioCheck {
             return .failure(
                 check, "ALSA \"\(device)\" is busy (\(reason))",
                 fix: "another program holds the device; close it, or set [audio] device in \(configPath) to a shared one such as \"default\"")
+        case .soundServerDown(let reason, let server):
+            return .failure(check, "ALSA \"\(device)\" does not open: \(server.problem) (\(reason))", fix: server.fix)
         case .failed(let reason):
             let test = "`speaker-test -c1 -t sine -l1 -D \(device)` tests it without Herald"
             let fix =

@@ -24,10 +24,10 @@ struct SSIPTestServer: Sendable {
 
     /// Runs `body` with a server; always stops it (and its stack) afterwards.
     static func with<T: Sendable>(
-        paced: Bool = false, limits: SSIPService.Limits = .init(),
+        paced: Bool = false, route: ALSATestConfig.Route? = nil, limits: SSIPService.Limits = .init(),
         _ body: @Sendable (SSIPTestServer) async throws -> T
     ) async throws -> T {
-        let capture = try ALSATestConfig.shared.makeCapture(paced: paced)
+        let capture = try ALSATestConfig.shared.makeCapture(route: route ?? (paced ? .pulse : .null))
         var configuration = Configuration()
         configuration.audioDevice = capture.name
         let (logger, logs) = RecordingLogHandler.logger(label: "ssip-test")

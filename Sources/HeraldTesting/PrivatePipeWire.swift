@@ -1,0 +1,160 @@
+public import Foundation
+public import Testing
+
+/// A PipeWire of the test's own, as a desktop runs it: `pipewire`, the
+/// `wireplumber` session manager and `pipewire-pulse`, with a null sink that
+/// the dummy driver clocks in real time.
+///
+/// Many desktops reach PipeWire through ALSA's pulse plugin and
+/// pipewire-pulse, others through pipewire-alsa's own plugin; each behaves
+/// differently from PulseAudio at the end of a stream (`PlayoutTracker` says
+/// how), so the sink, the daemon and the SSIP tests drive both for real.
+/// Everything lives under `directory`/pipewire-runtime (its `XDG_RUNTIME_DIR`),
+/// with a D-Bus session bus of its own for WirePlumber. Debian 12's
+/// `pipewire-alsa` package conflicts with `pulseaudio`; the tests load its
+/// plugin from where `packaging/install-deps.sh --test` unpacked it
+/// (`ALSATestConfig.pipewirePlugin`).
+public final class PrivatePipeWire: @unchecked Sendable {
+    public struct StartError: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// The runtime folder holding `pipewire-0` and `pulse/native`.
+    public let runtime: URL
+    /// `unix:…/pulse/native`, for `pcm.NAME { type pulse; server "…" }` or `pactl -s`.
+    public var pulseServer: String { "unix:\(runtime.path)/pulse/native" }
+    /// The PipeWire socket, for `pcm.NAME { type pipewire; server "…" }`.
+    public var socket: String { runtime.appendingPathComponent("pipewire-0").path }
+
+    private let bus: PrivateBus
+    private var processes: [ChildProcess] = []
+    private let logPath: String
+
+    /// The PipeWire a `.privatePipeWire` suite runs with.
+    @TaskLocal public static var current: PrivatePipeWire?
+
+    /// Starts the three servers, adds the null sink and waits until a short
+    /// probe has played through it, so the stream under test links at once.
+    public init(directory: URL) throws {
+        let fileManager = FileManager.default
+        runtime = directory.appendingPathComponent("pipewire-runtime", isDirectory: true)
+        let home = directory.appendingPathComponent("pipewire-home", isDirectory: true)
+        for folder in [runtime, home] {
+            try fileManager.createDirectory(at: folder, withIntermediateDirectories: true)
+            try fileManager.setAttributes([.posixPermissions: 0o700], ofItemAtPath: folder.path)
+        }
+        logPath = directory.appendingPathComponent("pipewire.log").path
+        bus = try PrivateBus.start()
+
+        var environment = ProcessInfo.processInfo.environment
+        environment["XDG_RUNTIME_DIR"] = runtime.path
+        environment["HOME"] = home.path
+        environment["DBUS_SESSION_BUS_ADDRESS"] = bus.address
+        environment.removeValue(forKey: "PIPEWIRE_REMOTE")
+        environment.removeValue(forKey: "PULSE_SERVER")
+
+        do {
+            processes.append(try ChildProcess(try Self.find("pipewire"), [], environment: environment, logPath: logPath))
+            try waitFor("pipewire to create \(socket)") { fileManager.fileExists(atPath: self.socket) }
+            processes.append(try ChildProcess(try Self.find("wireplumber"), [], environment: environment, logPath: logPath))
+            processes.append(try ChildProcess(try Self.find("pipewire-pulse"), [], environment: environment, logPath: logPath))
+            let pulseSocket = runtime.appendingPathComponent("pulse/native").path
+            try waitFor("pipewire-pulse to create \(pulseSocket)") { fileManager.fileExists(atPath: pulseSocket) }
+
+            let pactl = try Self.find("pactl")
+            try run(pactl, ["-s", pulseServer, "load-module", "module-null-sink", "sink_name=herald_null"], environment)
+            try run(pactl, ["-s", pulseServer, "set-default-sink", "herald_null"], environment)
+            // WirePlumber links a stream only once it knows the sink: a 10 ms
+            // probe that plays to its end shows that it does.
+            let probe = directory.appendingPathComponent("pipewire-probe.raw")
+            try Data(count: 480 * 2).write(to: probe)
+            try run(
+                try Self.find("pacat"),
+                ["--raw", "--format=s16le", "--rate=48000", "--channels=1", "-s", pulseServer, probe.path], environment)
+        } catch {
+            stop()
+            throw error
+        }
+    }
+
+    deinit { stop() }
+
+    /// Ends the servers and their bus; safe to call twice.
+    public func stop() {
+        for process in processes.reversed() { process.terminate() }
+        processes = []
+        bus.stop()
+    }
+
+    private func waitFor(_ what: String, _ condition: () -> Bool) throws {
+        let deadline = ContinuousClock.now + .seconds(10)
+        while !condition() {
+            if let exited = processes.first(where: { !$0.isRunning }) { throw failure("\(exited.program) exited") }
+            guard ContinuousClock.now < deadline else { throw failure("waited 10 s for \(what)") }
+            usleep(10_000)
+        }
+    }
+
+    private func run(_ program: String, _ arguments: [String], _ environment: [String: String]) throws {
+        let child = try ChildProcess(program, arguments, environment: environment, logPath: logPath)
+        guard child.waitForExit(timeout: .seconds(10)) else {
+            child.terminate()
+            throw failure("`\((program as NSString).lastPathComponent) \(arguments.joined(separator: " "))` did not finish within 10 s")
+        }
+        guard child.exitCode == 0 else {
+            throw failure("`\((program as NSString).lastPathComponent) \(arguments.joined(separator: " "))` failed")
+        }
+    }
+
+    private func failure(_ what: String) -> StartError {
+        let log = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
+        return StartError(
+            description: "Cannot start the private PipeWire that the sound-server tests need: \(what).\n--- \(logPath) ---\n\(log.suffix(4000))")
+    }
+
+    private static func find(_ program: String) throws -> String {
+        for folder in ["/usr/bin", "/usr/local/bin", "/bin"] {
+            let path = "\(folder)/\(program)"
+            if FileManager.default.isExecutableFile(atPath: path) { return path }
+        }
+        throw StartError(
+            description: "\(program) is not installed (Debian: pipewire, pipewire-pulse, wireplumber, pulseaudio-utils; `packaging/install-deps.sh --test` installs them)")
+    }
+}
+
+/// Runs a suite with one private PipeWire (`PrivatePipeWire.current`), started
+/// before its first test and ended after its last. It takes
+/// `TestExclusion.timing`, as the PulseAudio suites do: these suites measure
+/// time, and the PCMs that reach it are fixed in the one ALSA config.
+public struct PrivatePipeWireTrait: SuiteTrait, TestScoping {
+    public var isRecursive: Bool { false }
+
+    public func provideScope(
+        for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void
+    ) async throws {
+        try await TestExclusion.timing.run {
+            let directory = ALSATestConfig.shared.directory
+            let server = try await Self.offPool { try PrivatePipeWire(directory: directory) }
+            do {
+                try await PrivatePipeWire.$current.withValue(server) { try await function() }
+            } catch {
+                server.stop()
+                throw error
+            }
+            server.stop()
+        }
+    }
+
+    /// Starting waits on child processes for up to seconds: off the few
+    /// threads of the concurrency pool.
+    private static func offPool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread { continuation.resume(with: Result { try work() }) }
+        }
+    }
+}
+
+extension Trait where Self == PrivatePipeWireTrait {
+    /// One private PipeWire for the suite, where `pcm.heraldpwpulse` and `pcm.heraldpipewire` point.
+    public static var privatePipeWire: Self { PrivatePipeWireTrait() }
+}
