@@ -75,7 +75,8 @@ enum EngineFactory {
         if streams {
             return try AuraStreamEngine(
                 model: model, speaker: entry.speaker, sampleRate: entry.sampleRate ?? 24_000, connection: connection,
-                stallTimeout: configuration.cloudflare.stallTimeout, logger: logger)
+                stallTimeout: configuration.cloudflare.stallTimeout,
+                connections: entry.connections ?? AuraStreamEngine.defaultConnections, logger: logger)
         }
         return try AuraPostEngine(
             model: model, speaker: entry.speaker, sampleRate: entry.sampleRate ?? 24_000, connection: connection, logger: logger)

@@ -52,6 +52,41 @@ public final class FakeWorkersAI: Sendable {
         case ignoreClear
     }
 
+    /// The service's limits, which the fake keeps so that no test passes by
+    /// ignoring them (docs/workers-ai.md): per WebSocket, Deepgram's flushes
+    /// and characters per minute; per account, concurrent sockets and
+    /// Cloudflare's requests per 5 minutes. Tests may shorten the windows to
+    /// show a limit within seconds; the engines are then given the same.
+    public struct Limits: Sendable, Equatable {
+        /// Deepgram's window for a socket's flushes and characters.
+        public var window: Duration
+        /// A `Flush` beyond these in `window` gets an `EXCESSIVE_FLUSH` warning and no audio.
+        public var flushesPerSocket: Int
+        /// `Speak` text beyond this in `window` drops the connection (close 1008).
+        public var charactersPerSocket: Int
+        /// An upgrade while this many sockets are open is refused with 429.
+        public var maxSockets: Int
+        /// Cloudflare's window for requests (POSTs and upgrades) per user.
+        public var requestWindow: Duration
+        /// A request beyond these in `requestWindow` gets 429 with `retry-after`.
+        public var requestsPerWindow: Int
+
+        public init(
+            window: Duration = .seconds(60), flushesPerSocket: Int = 20, charactersPerSocket: Int = 2_400,
+            maxSockets: Int = 15, requestWindow: Duration = .seconds(300), requestsPerWindow: Int = 1_200
+        ) {
+            self.window = window
+            self.flushesPerSocket = flushesPerSocket
+            self.charactersPerSocket = charactersPerSocket
+            self.maxSockets = maxSockets
+            self.requestWindow = requestWindow
+            self.requestsPerWindow = requestsPerWindow
+        }
+
+        /// The real service's.
+        public static let service = Limits()
+    }
+
     /// How long text sounds: the fake speaks this many milliseconds per character.
     public static let millisecondsPerCharacter = 60
     /// Requests and bodies beyond these are refused or forgotten.
@@ -77,6 +112,27 @@ public final class FakeWorkersAI: Sendable {
         var sockets: [any Channel] = []
         var stopped = false
         var socketObserver: (@Sendable (FakeWorkersAISocketEvent) -> Void)?
+        var limits = Limits.service
+        /// When each request of the current window came, oldest first.
+        var requestTimes: [ContinuousClock.Instant] = []
+        /// Requests refused by the limits, by kind, for tests and the bench.
+        var refusedForRate = 0
+        var refusedForSockets = 0
+
+        /// Counts one request against the per-user rate; the 429 when it is over.
+        mutating func admitRequest() -> Answer? {
+            let now = ContinuousClock.now
+            requestTimes.removeAll { $0 + limits.requestWindow <= now }
+            guard requestTimes.count < limits.requestsPerWindow else {
+                refusedForRate += 1
+                let wait = requestTimes[requestTimes.count - limits.requestsPerWindow] + limits.requestWindow - now
+                var answer = Answer.envelope(429, code: 971, "Please wait and consider throttling your request speed")
+                answer.extraHeaders = [("retry-after", "\(max(1, wait.components.seconds + 1))")]
+                return answer
+            }
+            requestTimes.append(now)
+            return nil
+        }
     }
 
     let state = Locked(State())
@@ -165,6 +221,15 @@ public final class FakeWorkersAI: Sendable {
         }
     }
 
+    /// Keeps `limits` from now on (`Limits.service` until then).
+    public func setLimits(_ limits: Limits) { state.withLock { $0.limits = limits } }
+
+    /// Requests refused with 429 by the per-user rate, and upgrades refused for too many open sockets.
+    public var refusals: (rate: Int, sockets: Int) { state.withLock { ($0.refusedForRate, $0.refusedForSockets) } }
+
+    /// WebSockets open now.
+    public var openSockets: Int { state.withLock { $0.sockets.count } }
+
     /// Waits this long (at most 30 s) before the first byte of every following answer.
     public func delayFirstByte(by delay: Duration) { state.withLock { $0.firstByteDelay = min(delay, .seconds(30)) } }
 
@@ -245,12 +310,14 @@ public final class FakeWorkersAI: Sendable {
                     let request = FakeWorkersAIRequest(
                         method: "\(head.method.rawValue)", path: head.uri,
                         headers: head.headers.map { (name: $0.name, value: $0.value) }, body: body)
-                    let (fault, delay) = state.withLock { state in
+                    let (fault, delay, overRate) = state.withLock { state in
                         state.requests.append(request)
                         if state.requests.count > Self.maxRecordedRequests { state.requests.removeFirst() }
-                        return (state.fault, state.firstByteDelay)
+                        return (state.fault, state.firstByteDelay, state.admitRequest())
                     }
-                    let answer = tooLarge ? Answer.envelope(413, code: 3006, "Request too large") : respond(to: request, fault: fault)
+                    let answer =
+                        tooLarge
+                        ? Answer.envelope(413, code: 3006, "Request too large") : overRate ?? respond(to: request, fault: fault)
                     let wait = fault == .stall ? .seconds(30) : delay
                     if wait > .zero { try await Task.sleep(for: wait) }
                     if try await write(answer, to: outbound) == false { return }

@@ -29,7 +29,13 @@ extension FakeWorkersAI {
                 state.refusals[ObjectIdentifier(channel)] = .envelope(503, code: nil, "Shutting down")
                 return false
             }
-            guard let refusal = socketRefusal(request, fault: state.socketFault) else { return true }
+            var refusal = socketRefusal(request, fault: state.socketFault)
+            if refusal == nil, state.sockets.count >= state.limits.maxSockets {
+                state.refusedForSockets += 1
+                refusal = .envelope(429, code: nil, "Too many concurrent connections (\(state.limits.maxSockets))")
+            }
+            if refusal == nil { refusal = state.admitRequest() }
+            guard let refusal else { return true }
             state.refusals[ObjectIdentifier(channel)] = refusal
             return false
         }
@@ -140,8 +146,8 @@ extension FakeWorkersAI {
         }
     }
 
-    var socketSettings: (fault: Fault?, firstByteDelay: Duration, frameInterval: Duration) {
-        state.withLock { ($0.socketFault, $0.firstByteDelay, $0.frameInterval) }
+    var socketSettings: (fault: Fault?, firstByteDelay: Duration, frameInterval: Duration, limits: Limits) {
+        state.withLock { ($0.socketFault, $0.firstByteDelay, $0.frameInterval, $0.limits) }
     }
 }
 
@@ -165,6 +171,9 @@ private final class FakeSocketHandler: ChannelInboundHandler {
     private var sequence = 0
     private var generation = 0
     private var queue: [Flush] = []
+    /// This connection's flushes and characters in Deepgram's window.
+    private var flushTimes: [NIODeadline] = []
+    private var characterLog: [(at: NIODeadline, count: Int)] = []
     private var streaming = false
     private var closing = false
     private var context: ChannelHandlerContext?
@@ -220,6 +229,15 @@ private final class FakeSocketHandler: ChannelInboundHandler {
             guard words.count <= FakeWorkersAI.maxSpeakCharacters else {
                 return close(code: .policyViolation, "text longer than 2000 characters")
             }
+            let limits = fake.socketSettings.limits
+            let now = NIODeadline.now()
+            let window = Self.timeAmount(limits.window)
+            characterLog.removeAll { $0.at + window <= now }
+            characterLog.append((now, words.count))
+            guard characterLog.reduce(0, { $0 + $1.count }) <= limits.charactersPerSocket else {
+                return close(code: .policyViolation, "more than \(limits.charactersPerSocket) characters in a minute")
+            }
+            // Deepgram joins consecutive Speak texts as they are, with no space between.
             text += words
         case "Flush":
             sequence += 1
@@ -227,6 +245,17 @@ private final class FakeSocketHandler: ChannelInboundHandler {
             let settings = fake.socketSettings
             let flush = Flush(text: text, sequence: sequence, fault: settings.fault)
             text = ""
+            let now = NIODeadline.now()
+            let window = Self.timeAmount(settings.limits.window)
+            flushTimes.removeAll { $0 + window <= now }
+            guard flushTimes.count < settings.limits.flushesPerSocket else {
+                fake.notify(.flushRefused(sequence: sequence))
+                return sendJSON([
+                    "type": "Warning", "code": "EXCESSIVE_FLUSH",
+                    "description": "Exceeded the limit of \(settings.limits.flushesPerSocket) Flush messages per minute; this Flush was ignored",
+                ])
+            }
+            flushTimes.append(now)
             switch settings.fault {
             case .stall:
                 return
@@ -253,6 +282,10 @@ private final class FakeSocketHandler: ChannelInboundHandler {
         }
     }
 
+    private static func timeAmount(_ duration: Duration) -> TimeAmount {
+        .nanoseconds(duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
+    }
+
     /// Streams the oldest queued flush: its audio in 20 ms frames, then `Flushed`.
     private func streamNext(firstByteDelay: Duration) {
         guard !queue.isEmpty else {
@@ -262,7 +295,9 @@ private final class FakeSocketHandler: ChannelInboundHandler {
         }
         streaming = true
         let flush = queue.removeFirst()
-        let seconds = Double(flush.text.count * FakeWorkersAI.millisecondsPerCharacter) / 1000
+        // The spaces that end a `Speak` at a word boundary are not heard.
+        let heard = flush.text.trimmingCharacters(in: .whitespacesAndNewlines).count
+        let seconds = Double(heard * FakeWorkersAI.millisecondsPerCharacter) / 1000
         let bytes =
             flush.fault == .binaryMP3
             ? fake.audio.mp3(seconds: seconds) : FakeAudio.pcm(seconds: seconds, sampleRate: sampleRate)

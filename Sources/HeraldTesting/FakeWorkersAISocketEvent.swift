@@ -3,6 +3,8 @@
 public enum FakeWorkersAISocketEvent: Sendable, Equatable {
     /// A `Flush` arrived; `sequence` counts the connection's flushes from 1.
     case flushReceived(sequence: Int)
+    /// That flush was over the connection's flush limit: a warning, no audio.
+    case flushRefused(sequence: Int)
     /// The first binary audio frame of that flush was written to the socket.
     case firstAudioSent(sequence: Int)
 }

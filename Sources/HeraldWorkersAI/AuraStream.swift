@@ -32,9 +32,25 @@ actor AuraStream {
         var stallTimeout: Duration
         /// Replace connections older than this (Deepgram closes them at 60 minutes).
         var maxAge: Duration = .seconds(55 * 60)
-        var flushesPerMinute = 20
-        var charactersPerMinute = 2_400
+        var limits = DeepgramLimits.service
         var secrets: [String]
+    }
+
+    /// The connection closed while the request was in flight; the engine may
+    /// speak the rest on another connection before giving up.
+    struct ConnectionLost: Error {
+        let error: EngineError
+    }
+
+    /// Whether a request sent now would be spoken at once, for the engine
+    /// choosing among its connections.
+    enum Availability: Sendable, Equatable {
+        /// Budget left (this many flushes) and nothing in flight: the request's audio starts first.
+        case idle(flushesLeft: Int)
+        /// Budget left, but the request waits behind others (or a `Clear`).
+        case busy(flushesLeft: Int)
+        /// No budget (or no connection) before this instant.
+        case spent(until: ContinuousClock.Instant)
     }
 
     private final class Request {
@@ -46,6 +62,8 @@ actor AuraStream {
         var lastActivity = ContinuousClock.now
         var leftover: UInt8?
         var format: AudioFormat
+        /// Sent at least once: a resend after `Clear` costs another flush.
+        var sent = false
 
         init(id: Int, texts: [String], format: AudioFormat, continuation: AsyncThrowingStream<AudioChunk, any Error>.Continuation) {
             self.id = id
@@ -127,10 +145,11 @@ actor AuraStream {
         nextID += 1
         let id = nextID
         do throws(EngineError) {
-            try await reserveBudget(characters: text.count)
+            let texts = Self.pieces(of: text)
+            try await reserveBudget(characters: texts.reduce(0) { $0 + $1.count })
             let connection = try await self.connection()
             let request = Request(
-                id: id, texts: Self.pieces(of: text), format: AudioFormat(sampleRate: parameters.sampleRate),
+                id: id, texts: texts, format: AudioFormat(sampleRate: parameters.sampleRate),
                 continuation: continuation)
             connection.pending.append(request)
             if connection.clearingSince == nil { send(request, on: connection) }
@@ -145,8 +164,12 @@ actor AuraStream {
         for text in request.texts { connection.socket.send(Self.message(["type": "Speak", "text": text])) }
         connection.socket.send(#"{"type":"Flush"}"#)
         request.lastActivity = .now
-        flushes.append(.now)
-        characters.append((.now, request.texts.reduce(0) { $0 + $1.count }))
+        if request.sent {
+            // The first send was counted when its budget was reserved.
+            flushes.append(.now)
+            characters.append((.now, request.texts.reduce(0) { $0 + $1.count }))
+        }
+        request.sent = true
     }
 
     /// A request whose consumer went away.
@@ -170,31 +193,57 @@ actor AuraStream {
 
     // MARK: Budgets
 
-    /// Waits for Deepgram's per-minute budgets when they free within the stall
-    /// bound; otherwise fails at once so the chain's next engine speaks now.
-    private func reserveBudget(characters count: Int) async throws(EngineError) {
-        let now = ContinuousClock.now
-        let window = Duration.seconds(60)
-        flushes.removeAll { $0 + window <= now }
-        characters.removeAll { $0.at + window <= now }
+    /// When this connection's budget has room for `count` more characters and
+    /// a flush, as of `now` (`now` itself when it has room already).
+    private func budgetFree(characters count: Int, at now: ContinuousClock.Instant) -> ContinuousClock.Instant {
+        let limits = parameters.limits
+        flushes.removeAll { $0 + limits.window <= now }
+        characters.removeAll { $0.at + limits.window <= now }
         var freeAt = now
         if let throttledUntil, throttledUntil > now { freeAt = throttledUntil }
-        if flushes.count >= parameters.flushesPerMinute {
-            freeAt = max(freeAt, flushes[flushes.count - parameters.flushesPerMinute] + window)
+        if flushes.count >= limits.flushes {
+            freeAt = max(freeAt, flushes[flushes.count - limits.flushes] + limits.window)
         }
         var used = characters.reduce(0) { $0 + $1.count }
-        for entry in characters where used + count > parameters.charactersPerMinute {
+        for entry in characters where used + count > limits.characters {
             used -= entry.count
-            freeAt = max(freeAt, entry.at + window)
+            freeAt = max(freeAt, entry.at + limits.window)
         }
-        guard freeAt > now else { return }
-        guard freeAt - now <= parameters.stallTimeout else {
-            throw EngineError(
-                .retryable, engine: parameters.engine,
-                "Deepgram's per-minute limits (\(parameters.flushesPerMinute) flushes, \(parameters.charactersPerMinute) characters) are used up for \(Self.seconds(freeAt - now))",
-                retryAfter: freeAt - now)
+        return freeAt
+    }
+
+    /// Takes a flush and `count` characters of Deepgram's per-minute budgets,
+    /// waiting for them when they free within the stall bound; otherwise fails
+    /// at once so that another connection, the POST endpoint or the chain's
+    /// next engine speaks now. Taken before any wait for the connection, so
+    /// requests racing for the last flush cannot both have it.
+    private func reserveBudget(characters count: Int) async throws(EngineError) {
+        let now = ContinuousClock.now
+        let freeAt = budgetFree(characters: count, at: now)
+        if freeAt > now {
+            let limits = parameters.limits
+            guard freeAt - now <= parameters.stallTimeout else {
+                throw EngineError(
+                    .retryable, engine: parameters.engine,
+                    "Deepgram's per-minute limits of one connection (\(limits.flushes) flushes, \(limits.characters) characters) are used up for \(Self.seconds(freeAt - now))",
+                    retryAfter: freeAt - now)
+            }
+            try? await Sleep.until(freeAt)
         }
-        try? await Sleep.until(freeAt)
+        flushes.append(.now)
+        characters.append((.now, count))
+    }
+
+    /// Whether a request of `count` characters would be spoken at once here.
+    func availability(characters count: Int) -> Availability {
+        let now = ContinuousClock.now
+        if closed { return .spent(until: now + .seconds(3600)) }
+        if let retryAt, retryAt > now, lastConnectError != nil { return .spent(until: retryAt) }
+        let freeAt = budgetFree(characters: count, at: now)
+        if freeAt > now { return .spent(until: freeAt) }
+        let left = parameters.limits.flushes - flushes.count
+        guard let current, current.socket.isOpen else { return opening == nil ? .idle(flushesLeft: left) : .busy(flushesLeft: left) }
+        return current.pending.isEmpty && current.clearingSince == nil ? .idle(flushesLeft: left) : .busy(flushesLeft: left)
     }
 
     // MARK: Connections
@@ -283,7 +332,8 @@ actor AuraStream {
         connection.pending = []
         guard !live.isEmpty else { return }
         logger.debug("WebSocket closed with requests pending", metadata: ["herald.engine": "\(parameters.engine)"])
-        fail(live, EngineError(.unavailable, engine: parameters.engine, "Workers AI closed the WebSocket mid-stream"))
+        let error = EngineError(.unavailable, engine: parameters.engine, "Workers AI closed the WebSocket mid-stream")
+        for request in live { request.continuation.finish(throwing: ConnectionLost(error: error)) }
     }
 
     // MARK: Inbound
@@ -439,9 +489,14 @@ actor AuraStream {
 
     // MARK: Helpers
 
-    /// Text cut into Deepgram's 2000-character `Speak`s, at spaces where possible.
+    /// Text cut into Deepgram's 2000-character `Speak`s, at spaces where
+    /// possible, each ending at a word boundary: Deepgram joins consecutive
+    /// `Speak` texts as they are, so a request ending "12345." and the next
+    /// starting "Let" would be read as one word "12345.Let".
     static func pieces(of text: String, limit: Int = 2_000) -> [String] {
         var pieces: [String] = []
+        var text = text
+        if let last = text.last, !last.isWhitespace { text.append(" ") }
         var rest = Substring(text)
         while rest.count > limit {
             let end = rest.index(rest.startIndex, offsetBy: limit)

@@ -3,12 +3,19 @@ public import Logging
 internal import HeraldSystem
 
 /// A Deepgram Aura voice streamed over Workers AI's WebSocket: audio is played
-/// as its frames arrive, on a connection opened ahead of need and kept open.
+/// as its frames arrive, on connections opened ahead of need and kept open.
 ///
-/// One connection per speaker (voice and format are fixed for a connection's
-/// life). Aura reports no word timings, so index marks are placed when the
-/// audio reaches the mark's estimated position: its share of the text, at an
-/// assumed speaking pace; marks the audio never reaches come at its end.
+/// Voice and format are fixed for a connection's life, and Deepgram allows
+/// one connection 20 flushes a minute, which a screen reader spends in
+/// seconds (one flush per message). So each speaker has a small pool of
+/// connections, each keeping its own budget, and a request goes to one that
+/// would speak it at once; when every connection's budget is spent, the same
+/// model's POST endpoint (aura-1, aura-2-en, aura-2-es) speaks it with the same
+/// speaker. Only when neither can does the request fail, so that the chain's
+/// next engine speaks. Aura reports no word timings, so index marks are
+/// placed when the audio reaches the mark's estimated position: its share of
+/// the text, at an assumed speaking pace; marks the audio never reaches come
+/// at its end.
 public final class AuraStreamEngine: SpeechEngine {
     public let model: WorkersAIModel
     /// Sent as `speaker` unless the chunk's settings choose another of this model's speakers.
@@ -17,8 +24,21 @@ public final class AuraStreamEngine: SpeechEngine {
     public let connection: WorkersAIConnection
     /// No audio for this long (after a flush, or between frames) fails the chunk.
     public let stallTimeout: Duration
+    /// Connections per speaker, at most: Deepgram's budgets are per
+    /// connection, its concurrency limit per project (15 on pay-as-you-go).
+    public let connections: Int
+    /// The same model and speaker over POST, for when every connection's
+    /// budget is spent; nil where the model has no POST endpoint.
+    public let overflow: AuraPostEngine?
+    let limits: DeepgramLimits
     private let logger: Logger
-    private let streams = Locked<[String: AuraStream]>([:])
+    private let streams = Locked<[String: [AuraStream]]>([:])
+
+    /// The default pool: 60 flushes a minute over three connections, with
+    /// POST for the rest.
+    public static let defaultConnections = 3
+    /// The most connections a speaker may have.
+    public static let maxConnections = 15
 
     /// Deepgram's streaming sample rates.
     public static let sampleRates: Set<Int> = [8_000, 16_000, 24_000, 44_100, 48_000]
@@ -33,7 +53,8 @@ public final class AuraStreamEngine: SpeechEngine {
     ///   `speaker`, or the rate is not one Deepgram streams.
     public init(
         model: WorkersAIModel, speaker: String? = nil, sampleRate: Int = 24_000, connection: WorkersAIConnection,
-        stallTimeout: Duration = .milliseconds(2_500), logger: Logger
+        stallTimeout: Duration = .milliseconds(2_500), connections: Int = defaultConnections, overflowToPost: Bool = true,
+        limits: DeepgramLimits = .service, logger: Logger
     ) throws(EngineError) {
         guard model.family == .aura, model.supportsWebSocket else {
             throw EngineError(.configuration, engine: model.name, "\(model.name) does not stream; use transport = \"post\"")
@@ -49,6 +70,14 @@ public final class AuraStreamEngine: SpeechEngine {
         self.sampleRate = sampleRate
         self.connection = connection
         self.stallTimeout = stallTimeout
+        self.connections = min(max(1, connections), Self.maxConnections)
+        self.limits = limits
+        // Raw PCM at the stream's rate, so the sound card is not reopened between the two.
+        self.overflow =
+            overflowToPost && model.supportsPost
+            ? try AuraPostEngine(
+                model: model, speaker: self.speaker, sampleRate: sampleRate, container: .none, connection: connection, logger: logger)
+            : nil
         self.logger = logger
     }
 
@@ -73,62 +102,159 @@ public final class AuraStreamEngine: SpeechEngine {
         return base + "?" + query.joined(separator: "&")
     }
 
-    /// The stream of `speaker`, made on first use.
-    private func stream(speaker: String?) -> AuraStream {
-        let key = speaker ?? ""
-        return streams.withLock { streams in
-            if let stream = streams[key] { return stream }
-            let stream = AuraStream(
-                parameters: .init(
-                    url: url(speaker: speaker), authorization: connection.credentials.authorization, sampleRate: sampleRate,
-                    engine: name, stallTimeout: stallTimeout, secrets: [connection.credentials.token]),
-                logger: logger)
-            streams[key] = stream
+    private func makeStream(speaker: String?) -> AuraStream {
+        AuraStream(
+            parameters: .init(
+                url: url(speaker: speaker), authorization: connection.credentials.authorization, sampleRate: sampleRate,
+                engine: name, stallTimeout: stallTimeout, limits: limits, secrets: [connection.credentials.token]),
+            logger: logger)
+    }
+
+    /// The pool of `speaker`: one connection at first, another added when
+    /// those there are run low on budget, up to `connections`.
+    private func pool(speaker: String?) -> [AuraStream] {
+        streams.withLock { streams in
+            if let pool = streams[speaker ?? ""] { return pool }
+            let pool = [makeStream(speaker: speaker)]
+            streams[speaker ?? ""] = pool
+            return pool
+        }
+    }
+
+    /// A new connection for `speaker`, unless its pool is full.
+    private func grow(speaker: String?) -> AuraStream? {
+        streams.withLock { streams in
+            var pool = streams[speaker ?? ""] ?? []
+            guard pool.count < connections else { return nil }
+            let stream = makeStream(speaker: speaker)
+            pool.append(stream)
+            streams[speaker ?? ""] = pool
             return stream
         }
     }
 
-    /// Opens the configured speaker's connection now, so the first words pay no handshake.
+    /// Where a request goes.
+    private enum Route {
+        case stream(AuraStream)
+        case post(AuraPostEngine)
+    }
+
+    /// When the connections left have this few flushes between them, the
+    /// next is opened ahead of need, so no message pays its handshake.
+    static let lowWater = 5
+
+    /// A connection that speaks at once, preferring one with nothing in
+    /// flight, then one already streaming (its request goes out behind the
+    /// other's), then a new one while the pool has room; else POST; else the
+    /// connection whose budget frees first, whose wait (or refusal, past the
+    /// stall bound) says how long.
+    private func route(speaker: String?, characters: Int) async -> Route {
+        let pool = self.pool(speaker: speaker)
+        var busy: AuraStream?
+        var chosen: AuraStream?
+        var flushesLeft = 0
+        var soonest: (stream: AuraStream, at: ContinuousClock.Instant)?
+        for stream in pool {
+            switch await stream.availability(characters: characters) {
+            case .idle(let left):
+                flushesLeft += left
+                if chosen == nil { chosen = stream }
+            case .busy(let left):
+                flushesLeft += left
+                if busy == nil { busy = stream }
+            case .spent(let until):
+                if soonest == nil || until < soonest!.at { soonest = (stream, until) }
+            }
+        }
+        if let stream = chosen ?? busy {
+            if flushesLeft <= Self.lowWater + 1, let next = grow(speaker: speaker) {
+                Task { await next.warmUp() }
+            }
+            return .stream(stream)
+        }
+        if let next = grow(speaker: speaker) { return .stream(next) }
+        if let overflow { return .post(overflow) }
+        return .stream(soonest?.stream ?? pool[0])
+    }
+
+    /// Opens the configured speaker's first connection now, so the first words pay no handshake.
     public func warmUp() async {
-        await stream(speaker: speaker).warmUp()
+        for stream in pool(speaker: speaker) { await stream.warmUp() }
     }
 
     /// Closes every connection.
     public func shutDown() async {
-        for stream in streams.withLock({ Array($0.values) }) { await stream.shutDown() }
+        for stream in streams.withLock({ $0.values.flatMap { $0 } }) { await stream.shutDown() }
     }
 
     public func synthesize(_ chunk: SpeechChunk, settings: VoiceSettings) -> AsyncThrowingStream<SynthesisOutput, any Error> {
+        let speaker = model.speaker(forVoiceID: settings.voice) ?? self.speaker
+        return .synthesis { output throws(EngineError) in
+            var remaining = chunk
+            var progress = Progress()
+            do {
+                try await self.speak(remaining, settings: settings, speaker: speaker, into: output, progress: &progress)
+            } catch is AuraStream.ConnectionLost {
+                // One connection of the pool dropped (a restart of the service, a network
+                // change): the rest goes out again in the same voice, from the word reached,
+                // on another connection or POST. Only a second loss moves it to the next engine.
+                self.logger.debug("WebSocket lost mid-request; speaking the rest again", metadata: ["herald.engine": "\(self.name)"])
+                remaining = remaining.remainder(
+                    afterSeconds: progress.seconds, marksReported: progress.marks, charactersPerSecond: 1 / Self.secondsPerCharacter)
+                guard !remaining.isEmpty else { return }
+                progress = Progress()
+                do {
+                    try await self.speak(remaining, settings: settings, speaker: speaker, into: output, progress: &progress)
+                } catch let again as AuraStream.ConnectionLost {
+                    throw again.error
+                } catch {
+                    throw error as? EngineError ?? EngineError(.failed, engine: self.name, "\(error)")
+                }
+            } catch {
+                throw error as? EngineError ?? EngineError(.failed, engine: self.name, "\(error)")
+            }
+        }
+    }
+
+    /// How far a request got: what a retry must not say again.
+    private struct Progress {
+        var seconds = 0.0
+        var marks = 0
+    }
+
+    /// Speaks `chunk` once, on the route chosen now; throws `ConnectionLost` when the connection drops.
+    private func speak(
+        _ chunk: SpeechChunk, settings: VoiceSettings, speaker: String?,
+        into output: AsyncThrowingStream<SynthesisOutput, any Error>.Continuation, progress: inout Progress
+    ) async throws {
         let text = chunk.plainText
         let marks = chunk.markOffsets
-        let stream = self.stream(speaker: model.speaker(forVoiceID: settings.voice) ?? speaker)
-        let sampleRate = self.sampleRate
-        return .synthesis { output throws(EngineError) in
-            guard !text.isEmpty else {
-                for mark in marks { output.yield(.mark(mark.name)) }
-                return
-            }
-            let expectedFrames = Double(text.count) * Self.secondsPerCharacter * Double(sampleRate)
-            var nextMark = 0
-            var produced = 0
-            do {
-                for try await audio in stream.speak(text) {
-                    while nextMark < marks.count,
-                        Double(marks[nextMark].offset) / Double(text.count) * expectedFrames <= Double(produced)
-                    {
-                        output.yield(.mark(marks[nextMark].name))
-                        nextMark += 1
-                    }
-                    output.yield(.audio(audio))
-                    produced += audio.frameCount * sampleRate / audio.format.sampleRate
-                }
-            } catch let error as EngineError {
-                throw error
-            } catch {
-                throw EngineError(.failed, engine: self.name, "\(error)")
-            }
-            for mark in marks[nextMark...] { output.yield(.mark(mark.name)) }
+        guard !text.isEmpty else {
+            for mark in marks { output.yield(.mark(mark.name)) }
+            return
         }
+        let stream: AuraStream
+        switch await route(speaker: speaker, characters: text.count + 1) {
+        case .stream(let chosen):
+            stream = chosen
+        case .post(let post):
+            for try await item in post.synthesize(chunk, settings: settings) { output.yield(item) }
+            return
+        }
+        let expectedFrames = Double(text.count) * Self.secondsPerCharacter * Double(sampleRate)
+        var nextMark = 0
+        var produced = 0
+        for try await audio in stream.speak(text) {
+            while nextMark < marks.count, Double(marks[nextMark].offset) / Double(text.count) * expectedFrames <= Double(produced) {
+                output.yield(.mark(marks[nextMark].name))
+                nextMark += 1
+                progress.marks += 1
+            }
+            output.yield(.audio(audio))
+            produced += audio.frameCount * sampleRate / audio.format.sampleRate
+            progress.seconds += audio.format.seconds(frames: audio.frameCount)
+        }
+        for mark in marks[nextMark...] { output.yield(.mark(mark.name)) }
     }
 
     /// `value` as a URL query value: RFC 3986's unreserved ASCII characters

@@ -6,8 +6,8 @@
 //
 // Writes a fresh API token to PATH (0600; never in argv), then prints
 // `ready BASE_URL ACCOUNT_ID` and, as they happen, `flush SEQ NS` and
-// `first-audio SEQ NS` (CLOCK_MONOTONIC nanoseconds, the clock of the ALSA
-// shim). Reads commands on stdin, one a line: `delay MS` (before the first
+// `first-audio SEQ NS` and `flush-refused SEQ NS` (a flush over Deepgram's
+// limit; CLOCK_MONOTONIC nanoseconds, the clock of the ALSA shim). Reads commands on stdin, one a line: `delay MS` (before the first
 // byte of every answer), `pace MS` (between 20 ms audio frames; 0 = at once),
 // `count` (prints `count FLUSHES REQUESTS`). Exits at end of input.
 import Foundation
@@ -47,6 +47,7 @@ fake.observeSocket { event in
     switch event {
     case .flushReceived(let sequence): say("flush \(sequence) \(monotonicNanoseconds())")
     case .firstAudioSent(let sequence): say("first-audio \(sequence) \(monotonicNanoseconds())")
+    case .flushRefused(let sequence): say("flush-refused \(sequence) \(monotonicNanoseconds())")
     }
 }
 say("ready \(fake.baseURL) \(fake.accountID)")

@@ -53,7 +53,7 @@ struct CloudVoicesTests {
             #expect(end?.event.kind == .ended)
             let upgrades = fake.requests.map(\.path)
             #expect(upgrades.contains { $0.contains("/aura-2-es?speaker=javier&") }, "\(upgrades)")
-            #expect(fake.socketMessages.contains(#"{"text":"Hola, buenos días.","type":"Speak"}"#))
+            #expect(fake.socketMessages.contains(#"{"text":"Hola, buenos días. ","type":"Speak"}"#))
         }
     }
 

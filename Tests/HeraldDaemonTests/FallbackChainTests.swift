@@ -175,7 +175,7 @@ struct FallbackChainTests {
             await stack.shutDown()
             #expect(resting != .ready)
             #expect(end?.event.kind == .ended)
-            #expect(fake.socketMessages.contains(#"{"text":"Streamed again.","type":"Speak"}"#))
+            #expect(fake.socketMessages.contains(#"{"text":"Streamed again. ","type":"Speak"}"#))
             #expect(!fake.socketMessages.contains { $0.contains("POST voice") })
             #expect(ready != .disabled)
         }

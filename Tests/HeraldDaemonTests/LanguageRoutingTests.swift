@@ -42,7 +42,7 @@ struct LanguageRoutingTests {
         return await events.waitForEnd(of: id, timeout: .seconds(20))?.event.kind
     }
 
-    static func speak(_ text: String) -> String { #"{"text":"\#(text)","type":"Speak"}"# }
+    static func speak(_ text: String) -> String { #"{"text":"\#(text) ","type":"Speak"}"# }
 
     @Test func eachLanguageGoesToTheEngineThatSpeaksIt() async throws {
         try await FallbackChainTests.withFake { fake in

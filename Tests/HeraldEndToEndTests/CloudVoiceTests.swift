@@ -28,7 +28,7 @@ import Testing
             environment: daemon.environment)
         #expect(spoken.status == 0, "\(spoken)\n\(daemon.log)")
         #expect(fake.requests.contains { $0.path.contains("speaker=asteria") })
-        #expect(fake.socketMessages.contains(#"{"text":"Hello from the cloud.","type":"Speak"}"#))
+        #expect(fake.socketMessages.contains(#"{"text":"Hello from the cloud. ","type":"Speak"}"#))
 
         let pid = daemon.process.pid
         let argv = (try? String(contentsOfFile: "/proc/\(pid)/cmdline", encoding: .utf8)) ?? ""

@@ -57,7 +57,7 @@ import Testing
         #expect(abs(wav.seconds - Double(text.count * FakeWorkersAI.millisecondsPerCharacter) / 1000) < 0.01)
         #expect(wav.rms() > 0.1)
         #expect(spanish.status == 0, "\(spanish)")
-        #expect(fake.socketMessages(for: "@cf/deepgram/aura-2-es").contains(#"{"text":"Guardado en un archivo.","type":"Speak"}"#))
+        #expect(fake.socketMessages(for: "@cf/deepgram/aura-2-es").contains(#"{"text":"Guardado en un archivo. ","type":"Speak"}"#))
         #expect(played == 0, "nothing reached the sound card")
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasPrefix(".") }
         #expect(leftovers.isEmpty, "\(leftovers)")

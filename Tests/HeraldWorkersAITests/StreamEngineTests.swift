@@ -44,7 +44,7 @@ struct StreamEngineTests {
             var query = "encoding=linear16&sample_rate=24000&container=none"
             if let speaker = model.defaultSpeaker { query = "speaker=\(speaker)&" + query }
             #expect(upgrade.path == "/client/v4/accounts/\(fake.accountID)/ai/run/\(model.name)?\(query)")
-            #expect(fake.socketMessages == [#"{"text":"\#(Self.text)","type":"Speak"}"#, #"{"type":"Flush"}"#])
+            #expect(fake.socketMessages == [#"{"text":"\#(Self.text) ","type":"Speak"}"#, #"{"type":"Flush"}"#])
         }
     }
 

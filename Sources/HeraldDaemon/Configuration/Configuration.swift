@@ -12,15 +12,20 @@ public struct Configuration: Sendable, Equatable {
         public var language: String?
         /// Streaming sample rate (WebSocket) or the rate asked of a POST; nil: 24000.
         public var sampleRate: Int?
+        /// WebSocket connections per speaker (1…15); nil: 3. Deepgram's
+        /// per-minute budgets are per connection.
+        public var connections: Int?
 
         public init(
-            model: String, transport: String? = nil, speaker: String? = nil, language: String? = nil, sampleRate: Int? = nil
+            model: String, transport: String? = nil, speaker: String? = nil, language: String? = nil, sampleRate: Int? = nil,
+            connections: Int? = nil
         ) {
             self.model = model
             self.transport = transport
             self.speaker = speaker
             self.language = language
             self.sampleRate = sampleRate
+            self.connections = connections
         }
 
         public var isOffline: Bool { model == Configuration.offlineModel }

@@ -111,7 +111,7 @@ private struct TableReader {
             for (index, value) in array.enumerated() {
                 let name = "engine #\(index + 1)"
                 guard let section = value.table else { throw error("engine", section: nil, "must be written as [[engine]] tables") }
-                try only(["model", "transport", "speaker", "language", "sample_rate"], in: section, section: "engine")
+                try only(["model", "transport", "speaker", "language", "sample_rate", "connections"], in: section, section: "engine")
                 guard let model = try string(section, "model", section: "engine") else {
                     throw ConfigurationError(
                         file: file, line: line(ofSection: "[[engine]]", occurrence: index), key: "model",
@@ -126,15 +126,19 @@ private struct TableReader {
                 }
                 let speaker = try string(section, "speaker", section: "engine")
                 let sampleRate = try integer(section, "sample_rate", section: "engine", in: 8_000...48_000)
+                let connections = try integer(section, "connections", section: "engine", in: 1...AuraStreamEngine.maxConnections)
                 if let cloud = WorkersAIModel.named(model) {
                     try check(cloud, transport: transport, speaker: speaker, sampleRate: sampleRate)
-                } else if transport != nil || speaker != nil || sampleRate != nil {
-                    throw error("model", section: "engine", "espeak-ng takes no transport, speaker or sample_rate; choose its voice per message")
+                    if connections != nil, transport == "post" || !cloud.supportsWebSocket {
+                        throw error("connections", section: "engine", "\(model) over POST keeps no connections; remove `connections` or use transport = \"websocket\"")
+                    }
+                } else if transport != nil || speaker != nil || sampleRate != nil || connections != nil {
+                    throw error("model", section: "engine", "espeak-ng takes no transport, speaker, sample_rate or connections; choose its voice per message")
                 }
                 entries.append(
                     Configuration.Engine(
                         model: model, transport: transport, speaker: speaker,
-                        language: try string(section, "language", section: "engine"), sampleRate: sampleRate))
+                        language: try string(section, "language", section: "engine"), sampleRate: sampleRate, connections: connections))
             }
             if !entries.contains(where: \.isOffline) { entries.append(Configuration.Engine(model: Configuration.offlineModel)) }
             config.engines = entries
