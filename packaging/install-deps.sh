@@ -5,7 +5,7 @@
 # checks, Xvfb and xclip). Uses sudo when not run as root.
 set -eu
 
-build="pkg-config libdbus-1-dev libasound2-dev libmpg123-dev libespeak-ng-dev espeak-ng-data"
+build="pkg-config libdbus-1-dev libasound2-dev libmpg123-dev libespeak-ng-dev libsonic-dev espeak-ng-data"
 run="dbus alsa-utils libasound2-plugins"
 test="pulseaudio pulseaudio-utils sox lame espeak-ng speech-dispatcher python3-speechd python3-gi openssl xvfb xclip libglib2.0-bin"
 
