@@ -12,8 +12,9 @@ public import HeraldCore
 /// Zero cost where it has nothing to do: an engine with native prosody
 /// (espeak-ng), or settings at normal rate, pitch and volume, get the engine's
 /// own stream back untouched. Otherwise the audio goes through one libsonic
-/// stream owned by this synthesis's task; a mark flushes it, so the mark comes
-/// after the stretched audio that preceded it, and so does the stream's end.
+/// stream owned by this synthesis's task (`ProsodyRun`); a mark comes out
+/// where the stretched audio that preceded it ends, and the stream's end
+/// flushes what sonic holds.
 public struct ProsodyStage: SpeechEngine {
     private let engine: any SpeechEngine
 
@@ -55,31 +56,17 @@ public struct ProsodyStage: SpeechEngine {
         return stream
     }
 
-    /// Runs `source` through a stretcher made for the first audio's format
-    /// (and made again if the format changes).
     private static func apply(
         _ settings: VoiceSettings, to source: AsyncThrowingStream<SynthesisOutput, any Error>, engine: String,
         into output: AsyncThrowingStream<SynthesisOutput, any Error>.Continuation
     ) async throws {
-        var stretcher: SonicStretcher?
-        func yield(_ samples: [Int16], _ format: AudioFormat) {
-            if !samples.isEmpty { output.yield(.audio(AudioChunk(format: format, samples: samples))) }
-        }
+        let run = ProsodyRun(settings: settings, engine: engine, output: output)
         for try await item in source {
             switch item {
-            case .audio(let audio):
-                if let current = stretcher, current.format != audio.format {
-                    yield(try current.flush(engine: engine), current.format)
-                    stretcher = nil
-                }
-                let current = try stretcher ?? SonicStretcher(format: audio.format, settings: settings, engine: engine)
-                stretcher = current
-                yield(try current.process(audio, engine: engine), audio.format)
-            case .mark:
-                if let current = stretcher { yield(try current.flush(engine: engine), current.format) }
-                output.yield(item)
+            case .audio(let audio): try run.audio(audio)
+            case .mark(let name): run.mark(name)
             }
         }
-        if !Task.isCancelled, let current = stretcher { yield(try current.flush(engine: engine), current.format) }
+        if !Task.isCancelled { try run.finish() }
     }
 }

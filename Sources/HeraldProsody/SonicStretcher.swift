@@ -25,6 +25,9 @@ final class SonicStretcher {
 
     deinit { sonicDestroyStream(stream) }
 
+    /// Frames sonic gathers before its first output: two periods of its lowest pitch.
+    static func framesNeeded(_ format: AudioFormat) -> Int { 2 * (format.sampleRate / Int(SONIC_MIN_PITCH)) }
+
     /// Feeds `chunk` and returns what sonic has ready (empty while it gathers
     /// the two pitch periods it needs before its first output).
     func process(_ chunk: AudioChunk, engine: String) throws(EngineError) -> [Int16] {
@@ -36,8 +39,8 @@ final class SonicStretcher {
         return drain()
     }
 
-    /// Everything still held, so that audio before a mark or the stream's end
-    /// is heard before it; sonic pads with silence and trims to the expected length.
+    /// Everything still held, at the stream's end; sonic pads with silence and
+    /// trims to the expected length.
     func flush(engine: String) throws(EngineError) -> [Int16] {
         guard sonicFlushStream(stream) != 0 else {
             throw EngineError(.failed, engine: engine, "the prosody stage ran out of memory")
