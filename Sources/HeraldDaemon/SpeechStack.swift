@@ -34,9 +34,14 @@ public struct SpeechStack: Sendable {
             for: configuration, environment: environment, logger: logger)
         releaseEngines = release
         // Each engine behind its own cache (short phrases a screen reader repeats all day come from
-        // memory, not the network), kept before rate, pitch and volume so one entry serves every rate;
-        // the stage inside the chain, whose failover and marks count the frames it plays.
-        let staged = engines.map { ProsodyStage(CachingEngine($0)) }
+        // memory, not the network), kept before rate, pitch and volume so one entry serves every rate,
+        // all within one bound; the stage inside the chain, whose failover and marks count the frames it plays.
+        var store: CachingEngine?
+        let staged = engines.map { engine in
+            let cached = store.map { CachingEngine(engine, sharingStoreOf: $0) } ?? CachingEngine(engine)
+            store = store ?? cached
+            return ProsodyStage(cached)
+        }
         engine = await EngineChain(
             engines: staged, languages: languages, defaultVoices: configuration.defaultVoices, cooldown: configuration.cloudflare.cooldown,
             logger: logger)

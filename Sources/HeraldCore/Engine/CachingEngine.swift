@@ -32,6 +32,15 @@ public final class CachingEngine: SpeechEngine {
         self.cache = Locked(AudioCache(maxBytes: maxBytes))
     }
 
+    /// `engine` with its own entries in `other`'s store and bound: each engine
+    /// of a chain has its cache (inside the chain), and together they still
+    /// keep at most one `maxBytes`.
+    public init(_ engine: any SpeechEngine, sharingStoreOf other: CachingEngine) {
+        self.engine = engine
+        self.maxCharacters = other.maxCharacters
+        self.cache = other.cache
+    }
+
     public var name: String { engine.name }
 
     public func voices() async -> [Voice] { await engine.voices() }

@@ -126,4 +126,19 @@ private func collect(_ stream: AsyncThrowingStream<SynthesisOutput, any Error>) 
         _ = try await collect(engine.synthesize(words[1], settings: VoiceSettings()))
         #expect(inner.calls.withLock { $0 } == 4)
     }
+
+    @Test func enginesSharingAStoreKeepTheirOwnEntriesWithinOneBound() async throws {
+        let first = CountingEngine()
+        let second = CountingEngine()
+        second.engineName.withLock { $0 = "second" }
+        // "ab" is 320 bytes: room for two entries in all.
+        let one = CachingEngine(first, maxBytes: 700)
+        let two = CachingEngine(second, sharingStoreOf: one)
+        _ = try await collect(one.synthesize(SpeechChunk([.text("ab")]), settings: VoiceSettings()))
+        _ = try await collect(two.synthesize(SpeechChunk([.text("ab")]), settings: VoiceSettings()))
+        _ = try await collect(two.synthesize(SpeechChunk([.text("ab")]), settings: VoiceSettings()))
+        #expect(first.calls.withLock { $0 } == 1 && second.calls.withLock { $0 } == 1, "each engine has its own entry")
+        _ = try await collect(two.synthesize(SpeechChunk([.text("cd")]), settings: VoiceSettings()))
+        #expect(one.usage.entries == 2 && one.usage.bytes <= 700, "one bound for both: \(one.usage)")
+    }
 }
