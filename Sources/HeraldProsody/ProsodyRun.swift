@@ -6,8 +6,8 @@ internal import HeraldCore
 /// Marks are placed by position, not by flushing sonic (a flush ends the
 /// stretched audio mid-wave and restarts it in phase with the input: a
 /// click): a mark waits until the output reaches the point its input
-/// position maps to, `frames before it ÷ speed`, and is yielded there,
-/// between the two halves of the output chunk it falls in.
+/// position maps to, `frames before it ÷ speed` (rounded up: never early),
+/// and is yielded there, between the two halves of the output chunk it falls in.
 final class ProsodyRun {
     private typealias Continuation = AsyncThrowingStream<SynthesisOutput, any Error>.Continuation
 
@@ -57,7 +57,7 @@ final class ProsodyRun {
     }
 
     func mark(_ name: String) {
-        let at = stretcher == nil ? yielded : base + Int((Double(fed) / speed).rounded())
+        let at = stretcher == nil ? yielded : base + Int((Double(fed) / speed).rounded(.up))
         if at <= yielded, pendingMarks.isEmpty {
             output.yield(.mark(name))
         } else {
