@@ -77,6 +77,8 @@ let package = Package(
         .systemLibrary(name: "CMPG123", pkgConfig: "libmpg123", providers: [.apt(["libmpg123-dev"])]),
         .systemLibrary(name: "CDBus", pkgConfig: "dbus-1", providers: [.apt(["libdbus-1-dev"])]),
         .systemLibrary(name: "CHeraldSystem"),
+        // libsonic-dev has no pkg-config file: the module map links libsonic by name.
+        .systemLibrary(name: "CSonic", providers: [.apt(["libsonic-dev"])]),
 
         // Linux plumbing the audio and bus threads share (eventfd wake-ups, thread names), and
         // Herald's lock (`Locked`, on a pthread mutex, which ThreadSanitizer understands).
@@ -118,6 +120,8 @@ let package = Package(
             dependencies: ["HeraldCore", "CALSA", "CMPG123", "HeraldSystem", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings
         ),
+        // Rate, pitch and volume, with libsonic, for engines that have none of their own.
+        .target(name: "HeraldProsody", dependencies: ["HeraldCore", "CSonic"], swiftSettings: strictSettings),
         .target(
             name: "HeraldDBus",
             dependencies: ["CDBus", "HeraldSystem", .product(name: "Logging", package: "swift-log")],
@@ -149,6 +153,7 @@ let package = Package(
             name: "HeraldDaemon",
             dependencies: [
                 "HeraldCore", "HeraldEspeak", "HeraldAudio", "HeraldDBus", "HeraldSSIP", "HeraldSpiel", "HeraldWorkersAI", "HeraldSystem",
+                "HeraldProsody",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
@@ -244,6 +249,9 @@ let package = Package(
             dependencies: ["HeraldWorkersAI", "HeraldTesting"],
             swiftSettings: strictSettings
         ),
+        .testTarget(
+            name: "HeraldProsodyTests", dependencies: ["HeraldProsody", "HeraldCore", "HeraldTesting", "HeraldSystem"],
+            swiftSettings: strictSettings),
         .testTarget(name: "HeraldAudioTests", dependencies: ["HeraldAudio", "HeraldTesting"], swiftSettings: strictSettings),
         .testTarget(
             name: "HeraldDaemonTests",

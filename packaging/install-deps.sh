@@ -11,7 +11,7 @@
 # without installing it; the tests load the plugin from there.
 set -eu
 
-build="pkg-config libdbus-1-dev libasound2-dev libmpg123-dev libespeak-ng-dev espeak-ng-data"
+build="pkg-config libdbus-1-dev libasound2-dev libmpg123-dev libespeak-ng-dev libsonic-dev espeak-ng-data"
 run="dbus alsa-utils libasound2-plugins"
 test="pulseaudio pulseaudio-utils sox lame espeak-ng speech-dispatcher python3-speechd python3-gi openssl xvfb xclip libglib2.0-bin pipewire pipewire-pulse wireplumber"
 

@@ -1,5 +1,6 @@
 public import HeraldAudio
 public import HeraldCore
+internal import HeraldProsody
 public import Logging
 
 /// The speech path of the daemon, front ends excluded: engine chain → player →
@@ -32,13 +33,21 @@ public struct SpeechStack: Sendable {
         let (engines, languages, release) = try EngineFactory.engines(
             for: configuration, environment: environment, logger: logger)
         releaseEngines = release
+        // Each engine behind its own cache (short phrases a screen reader repeats all day come from
+        // memory, not the network), kept before rate, pitch and volume so one entry serves every rate,
+        // all within one bound; the stage inside the chain, whose failover and marks count the frames it plays.
+        var store: CachingEngine?
+        let staged = engines.map { engine in
+            let cached = store.map { CachingEngine(engine, sharingStoreOf: $0) } ?? CachingEngine(engine)
+            store = store ?? cached
+            return ProsodyStage(cached)
+        }
         engine = await EngineChain(
-            engines: engines, languages: languages, defaultVoices: configuration.defaultVoices, cooldown: configuration.cloudflare.cooldown,
+            engines: staged, languages: languages, defaultVoices: configuration.defaultVoices, cooldown: configuration.cloudflare.cooldown,
             logger: logger)
         sink = AlsaSink(device: configuration.audioDevice, logger: logger)
-        // Short phrases a screen reader repeats all day come from memory, not the network.
         let player = Player(
-            engine: CachingEngine(engine), sink: sink, preparer: TextPreparer(maxChunkCharacters: Self.chunkCharacters),
+            engine: engine, sink: sink, preparer: TextPreparer(maxChunkCharacters: Self.chunkCharacters),
             logger: logger)
         scheduler = Scheduler(player: player, logger: logger)
         voices = await engine.voices()

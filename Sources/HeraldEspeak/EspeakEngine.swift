@@ -43,6 +43,9 @@ public final class EspeakEngine: SpeechEngine {
     /// as a cache hit, so its audio is not kept in memory.
     public var isWorthCaching: Bool { false }
 
+    /// The helper sets espeak-ng's own rate, pitch and volume, which keep a formant voice clean at speed.
+    public var hasNativeProsody: Bool { true }
+
     public func voices() async -> [Voice] { worker.voices }
 
     public func synthesize(_ chunk: SpeechChunk, settings: VoiceSettings) -> AsyncThrowingStream<SynthesisOutput, any Error> {

@@ -20,6 +20,13 @@ public struct WAVFile: Sendable {
     public var frameCount: Int { samples.count / max(1, channels) }
     public var seconds: Double { Double(frameCount) / Double(sampleRate) }
 
+    /// Samples already in memory (an engine's output), checked the same way as a file.
+    public init(sampleRate: Int, channels: Int = 1, samples: [Int16]) {
+        self.sampleRate = sampleRate
+        self.channels = channels
+        self.samples = samples
+    }
+
     public init(path: String) throws {
         let data = try Data(contentsOf: URL(fileURLWithPath: path))
         let bytes = [UInt8](data)

@@ -304,9 +304,13 @@ static int select_voice(const char *voice, const char *language) {
     return espeak_SetVoiceByProperties(&spec) == EE_OK;
 }
 
-/// −100 → 80 wpm (espeak-ng's slowest), 0 → 175 (its default), 100 → 450 (its fastest).
+/// −100 → 80 wpm (espeak-ng's slowest), 0 → 175 (its default), 100 → 525 (three times as
+/// fast; beyond 450 espeak-ng speeds its speech up with libsonic).
+/// The same mapping as `Prosody` (Sources/HeraldCore/Engine/Prosody.swift), which the
+/// sonic stage uses for the other engines: keep the two together. So are pitch
+/// (espeak-ng's 0…100 is 2^(−1…1) in its pitch table) and volume (linear).
 static int words_per_minute(int32_t rate) {
-    return rate < 0 ? 175 + rate * 95 / 100 : 175 + rate * 275 / 100;
+    return rate < 0 ? 175 + rate * 95 / 100 : 175 + rate * 350 / 100;
 }
 
 static char *applied_voice;

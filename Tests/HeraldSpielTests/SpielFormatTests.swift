@@ -42,14 +42,15 @@ struct SpielFormatTests {
     }
 
     @Test(arguments: [
-        (1.0, 0), (0.5, -92), (0.1, -100), (2.0, 64), (3.0, 100), (10.0, 100),
+        (1.0, 0), (0.5, -92), (0.1, -100), (2.0, 50), (3.0, 100), (10.0, 100),
     ])
     func rateKeepsTheSpeedFactorOfEspeakNG(spiel: Double, herald: Int) throws {
         #expect(try SpielProsody.rate(spiel) == herald)
     }
 
-    @Test(arguments: [(1.0, 0), (0.0, -100), (2.0, 100), (1.25, 25)])
-    func pitchIsLinear(spiel: Double, herald: Int) throws {
+    /// Spiel's pitch is a frequency factor, Herald's level 2^(level/100) (espeak-ng's pitch table).
+    @Test(arguments: [(1.0, 0), (0.0, -100), (0.5, -100), (2.0, 100), (1.25, 32), (1.5, 58)])
+    func pitchKeepsTheFrequencyFactor(spiel: Double, herald: Int) throws {
         #expect(try SpielProsody.pitch(spiel) == herald)
     }
 

@@ -5,7 +5,10 @@ internal import HeraldSystem
 /// A screen reader says "link", "button" and "heading level 2" all day; a
 /// cloud voice would fetch each of them again, 100 ms or more away. Short
 /// chunks that an engine synthesised to the end are kept, keyed by the chunk
-/// (text, marks, pauses), the voice settings and the name of the engine that
+/// (text, marks, pauses), the voice settings (without rate, pitch and volume
+/// for an engine that lacks its own: its audio is kept as the engine made it,
+/// before the prosody stage, so a phrase cached at one rate plays at any
+/// other) and the name of the engine that
 /// would take it (for a chain, the first engine not resting: audio of the
 /// fallback voice is not served once the cloud voice is back). A hit streams
 /// the stored audio at once, with no network and no synthesis.
@@ -29,9 +32,24 @@ public final class CachingEngine: SpeechEngine {
         self.cache = Locked(AudioCache(maxBytes: maxBytes))
     }
 
+    /// `engine` with its own entries in `other`'s store and bound: each engine
+    /// of a chain has its cache (inside the chain), and together they still
+    /// keep at most one `maxBytes`.
+    public init(_ engine: any SpeechEngine, sharingStoreOf other: CachingEngine) {
+        self.engine = engine
+        self.maxCharacters = other.maxCharacters
+        self.cache = other.cache
+    }
+
     public var name: String { engine.name }
 
     public func voices() async -> [Voice] { await engine.voices() }
+
+    public var boundsItsOwnWaits: Bool { engine.boundsItsOwnWaits }
+
+    public var isWorthCaching: Bool { engine.isWorthCaching }
+
+    public var hasNativeProsody: Bool { engine.hasNativeProsody }
 
     public func warmUp() async { await engine.warmUp() }
 
@@ -41,6 +59,7 @@ public final class CachingEngine: SpeechEngine {
     public var usage: (entries: Int, bytes: Int) { cache.withLock { ($0.count, $0.bytes) } }
 
     public func synthesize(_ chunk: SpeechChunk, settings: VoiceSettings) -> AsyncThrowingStream<SynthesisOutput, any Error> {
+        let settings = engine.hasNativeProsody ? settings : settings.withNeutralProsody
         guard chunk.plainText.count <= maxCharacters, engine.isWorthCaching else {
             return engine.synthesize(chunk, settings: settings)
         }

@@ -70,6 +70,14 @@ public protocol SpeechEngine: Sendable {
     /// hold up to the cache's bound for good.
     var isWorthCaching: Bool { get }
 
+    /// True for an engine that honours `VoiceSettings.rate`, `pitch` and
+    /// `volume` itself (espeak-ng): the prosody stage then leaves its audio
+    /// alone, and its cached audio is kept per rate, pitch and volume. False
+    /// (the default): the engine is asked at normal prosody and the stage
+    /// stretches, shifts and scales what it says, so its cached audio serves
+    /// every rate.
+    var hasNativeProsody: Bool { get }
+
     /// Prepares for the first request (opens connections), so it pays no set-up.
     func warmUp() async
 
@@ -80,6 +88,7 @@ public protocol SpeechEngine: Sendable {
 extension SpeechEngine {
     public var boundsItsOwnWaits: Bool { false }
     public var isWorthCaching: Bool { true }
+    public var hasNativeProsody: Bool { false }
     public func warmUp() async {}
     public func shutDown() async {}
 }

@@ -23,12 +23,15 @@ struct SSIPTestServer: Sendable {
     }
 
     /// Runs `body` with a server; always stops it (and its stack) afterwards.
+    /// - Parameter configure: changes to the daemon's configuration (engines, credentials).
     static func with<T: Sendable>(
         paced: Bool = false, route: ALSATestConfig.Route? = nil, limits: SSIPService.Limits = .init(),
+        configure: (inout Configuration) -> Void = { _ in },
         _ body: @Sendable (SSIPTestServer) async throws -> T
     ) async throws -> T {
         let capture = try ALSATestConfig.shared.makeCapture(route: route ?? (paced ? .pulse : .null))
         var configuration = Configuration()
+        configure(&configuration)
         configuration.audioDevice = capture.name
         let (logger, logs) = RecordingLogHandler.logger(label: "ssip-test")
         let stack = try await SpeechStack(configuration: configuration, logger: logger)
