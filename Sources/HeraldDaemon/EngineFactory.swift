@@ -76,7 +76,8 @@ enum EngineFactory {
             return try AuraStreamEngine(
                 model: model, speaker: entry.speaker, sampleRate: entry.sampleRate ?? 24_000, connection: connection,
                 stallTimeout: configuration.cloudflare.stallTimeout,
-                connections: entry.connections ?? AuraStreamEngine.defaultConnections, logger: logger)
+                connections: entry.connections ?? AuraStreamEngine.defaultConnections,
+                limits: configuration.cloudflare.deepgramLimits, logger: logger)
         }
         return try AuraPostEngine(
             model: model, speaker: entry.speaker, sampleRate: entry.sampleRate ?? 24_000, connection: connection, logger: logger)

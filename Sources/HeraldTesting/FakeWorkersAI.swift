@@ -118,6 +118,10 @@ public final class FakeWorkersAI: Sendable {
         /// Requests refused by the limits, by kind, for tests and the bench.
         var refusedForRate = 0
         var refusedForSockets = 0
+        var refusedFlushes = 0
+        /// Every request and every POST so far (the recorded list keeps only the last ones).
+        var totalRequests = 0
+        var totalPosts = 0
 
         /// Counts one request against the per-user rate; the 429 when it is over.
         mutating func admitRequest() -> Answer? {
@@ -227,6 +231,12 @@ public final class FakeWorkersAI: Sendable {
     /// Requests refused with 429 by the per-user rate, and upgrades refused for too many open sockets.
     public var refusals: (rate: Int, sockets: Int) { state.withLock { ($0.refusedForRate, $0.refusedForSockets) } }
 
+    /// Flushes answered with `EXCESSIVE_FLUSH` instead of audio.
+    public var refusedFlushes: Int { state.withLock { $0.refusedFlushes } }
+
+    /// Requests (POSTs and upgrades) and POSTs since the start, however many.
+    public var totals: (requests: Int, posts: Int) { state.withLock { ($0.totalRequests, $0.totalPosts) } }
+
     /// WebSockets open now.
     public var openSockets: Int { state.withLock { $0.sockets.count } }
 
@@ -313,6 +323,8 @@ public final class FakeWorkersAI: Sendable {
                     let (fault, delay, overRate) = state.withLock { state in
                         state.requests.append(request)
                         if state.requests.count > Self.maxRecordedRequests { state.requests.removeFirst() }
+                        state.totalRequests += 1
+                        if request.method == "POST" { state.totalPosts += 1 }
                         return (state.fault, state.firstByteDelay, state.admitRequest())
                     }
                     let answer =

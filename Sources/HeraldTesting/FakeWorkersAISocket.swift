@@ -25,6 +25,7 @@ extension FakeWorkersAI {
         return state.withLock { state in
             state.requests.append(request)
             if state.requests.count > Self.maxRecordedRequests { state.requests.removeFirst() }
+            state.totalRequests += 1
             if state.stopped {
                 state.refusals[ObjectIdentifier(channel)] = .envelope(503, code: nil, "Shutting down")
                 return false
@@ -249,6 +250,7 @@ private final class FakeSocketHandler: ChannelInboundHandler {
             let window = Self.timeAmount(settings.limits.window)
             flushTimes.removeAll { $0 + window <= now }
             guard flushTimes.count < settings.limits.flushesPerSocket else {
+                fake.state.withLock { $0.refusedFlushes += 1 }
                 fake.notify(.flushRefused(sequence: sequence))
                 return sendJSON([
                     "type": "Warning", "code": "EXCESSIVE_FLUSH",

@@ -42,6 +42,10 @@ actor AuraStream {
         let error: EngineError
     }
 
+    /// How much longer than Deepgram's window a flush is counted here: the
+    /// time it may take to reach the service, and its clock's drift.
+    static let windowMargin: Duration = .milliseconds(500)
+
     /// Whether a request sent now would be spoken at once, for the engine
     /// choosing among its connections.
     enum Availability: Sendable, Equatable {
@@ -64,6 +68,8 @@ actor AuraStream {
         var format: AudioFormat
         /// Sent at least once: a resend after `Clear` costs another flush.
         var sent = false
+        /// When its flush was taken from the budget; moved to the moment it is sent.
+        var reservedAt: ContinuousClock.Instant?
 
         init(id: Int, texts: [String], format: AudioFormat, continuation: AsyncThrowingStream<AudioChunk, any Error>.Continuation) {
             self.id = id
@@ -146,11 +152,12 @@ actor AuraStream {
         let id = nextID
         do throws(EngineError) {
             let texts = Self.pieces(of: text)
-            try await reserveBudget(characters: texts.reduce(0) { $0 + $1.count })
+            let reservedAt = try await reserveBudget(characters: texts.reduce(0) { $0 + $1.count })
             let connection = try await self.connection()
             let request = Request(
                 id: id, texts: texts, format: AudioFormat(sampleRate: parameters.sampleRate),
                 continuation: continuation)
+            request.reservedAt = reservedAt
             connection.pending.append(request)
             if connection.clearingSince == nil { send(request, on: connection) }
             startWatchdog()
@@ -165,9 +172,11 @@ actor AuraStream {
         connection.socket.send(#"{"type":"Flush"}"#)
         request.lastActivity = .now
         if request.sent {
-            // The first send was counted when its budget was reserved.
             flushes.append(.now)
             characters.append((.now, request.texts.reduce(0) { $0 + $1.count }))
+        } else if let reservedAt = request.reservedAt {
+            // The first send was counted when its budget was reserved.
+            restamp(reservedAt, to: .now)
         }
         request.sent = true
     }
@@ -197,17 +206,19 @@ actor AuraStream {
     /// a flush, as of `now` (`now` itself when it has room already).
     private func budgetFree(characters count: Int, at now: ContinuousClock.Instant) -> ContinuousClock.Instant {
         let limits = parameters.limits
-        flushes.removeAll { $0 + limits.window <= now }
-        characters.removeAll { $0.at + limits.window <= now }
+        // A flush leaves the service's window a little after it leaves ours: it arrived later than it was sent.
+        let window = limits.window + Self.windowMargin
+        flushes.removeAll { $0 + window <= now }
+        characters.removeAll { $0.at + window <= now }
         var freeAt = now
         if let throttledUntil, throttledUntil > now { freeAt = throttledUntil }
         if flushes.count >= limits.flushes {
-            freeAt = max(freeAt, flushes[flushes.count - limits.flushes] + limits.window)
+            freeAt = max(freeAt, flushes[flushes.count - limits.flushes] + window)
         }
         var used = characters.reduce(0) { $0 + $1.count }
         for entry in characters where used + count > limits.characters {
             used -= entry.count
-            freeAt = max(freeAt, entry.at + limits.window)
+            freeAt = max(freeAt, entry.at + window)
         }
         return freeAt
     }
@@ -217,7 +228,8 @@ actor AuraStream {
     /// at once so that another connection, the POST endpoint or the chain's
     /// next engine speaks now. Taken before any wait for the connection, so
     /// requests racing for the last flush cannot both have it.
-    private func reserveBudget(characters count: Int) async throws(EngineError) {
+    @discardableResult
+    private func reserveBudget(characters count: Int) async throws(EngineError) -> ContinuousClock.Instant {
         let now = ContinuousClock.now
         let freeAt = budgetFree(characters: count, at: now)
         if freeAt > now {
@@ -230,8 +242,18 @@ actor AuraStream {
             }
             try? await Sleep.until(freeAt)
         }
-        flushes.append(.now)
-        characters.append((.now, count))
+        let at = ContinuousClock.now
+        flushes.append(at)
+        characters.append((at, count))
+        return at
+    }
+
+    /// Moves a reservation to the moment its request went out: the service
+    /// counts a flush from when it arrives, which may be a connection or a
+    /// `Cleared` later than the reservation.
+    private func restamp(_ reserved: ContinuousClock.Instant, to now: ContinuousClock.Instant) {
+        if let index = flushes.lastIndex(of: reserved) { flushes[index] = now }
+        if let index = characters.lastIndex(where: { $0.at == reserved }) { characters[index].at = now }
     }
 
     /// Whether a request of `count` characters would be spoken at once here.

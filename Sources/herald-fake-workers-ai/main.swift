@@ -9,7 +9,8 @@
 // `first-audio SEQ NS` and `flush-refused SEQ NS` (a flush over Deepgram's
 // limit; CLOCK_MONOTONIC nanoseconds, the clock of the ALSA shim). Reads commands on stdin, one a line: `delay MS` (before the first
 // byte of every answer), `pace MS` (between 20 ms audio frames; 0 = at once),
-// `count` (prints `count FLUSHES REQUESTS`). Exits at end of input.
+// `count` (prints `count FLUSHES REQUESTS POSTS REFUSED_FLUSHES REFUSED_429`).
+// Exits at end of input.
 import Foundation
 import Glibc
 import HeraldTesting
@@ -61,7 +62,9 @@ while let line = readLine() {
     case "pace": fake.paceAudioFrames(every: .milliseconds(milliseconds))
     case "count":
         let flushes = fake.socketMessages.filter { $0.contains("\"Flush\"") }.count
-        say("count \(flushes) \(fake.requests.count)")
+        let (requests, posts) = fake.totals
+        let (rate, sockets) = fake.refusals
+        say("count \(flushes) \(requests) \(posts) \(fake.refusedFlushes) \(rate + sockets)")
     default: complain("unknown command \(command)")
     }
 }

@@ -1,3 +1,5 @@
+public import HeraldWorkersAI
+
 /// Herald's settings, as DESIGN.md's config file describes them.
 ///
 /// No file at all is valid: espeak-ng alone on ALSA `default`.
@@ -43,6 +45,9 @@ public struct Configuration: Sendable, Equatable {
         public var stallTimeout: Duration = .milliseconds(2_500)
         /// How long a failing engine rests when the service gave no `retry-after`.
         public var cooldown: Duration = .seconds(30)
+        /// Deepgram's per-connection budgets, as the service keeps them; not read
+        /// from the file: tests shorten the window to show the limits in seconds.
+        public var deepgramLimits = DeepgramLimits.service
         /// The config file that holds `api_token` although other users can
         /// read it (set by `Configuration.load`). Such a token is refused, as a
         /// token file others can read is: the cloud voices stay off until the
