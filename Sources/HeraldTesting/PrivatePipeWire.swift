@@ -63,7 +63,8 @@ public final class PrivatePipeWire: @unchecked Sendable {
 
             let pactl = try Self.find("pactl")
             try run(pactl, ["-s", pulseServer, "load-module", "module-null-sink", "sink_name=herald_null"], environment)
-            try run(pactl, ["-s", pulseServer, "set-default-sink", "herald_null"], environment)
+            // The sink appears to pipewire-pulse a moment after the module loads.
+            try run(pactl, ["-s", pulseServer, "set-default-sink", "herald_null"], environment, retryingFor: .seconds(5))
             // WirePlumber links a stream only once it knows the sink: a 10 ms
             // probe that plays to its end shows that it does.
             let probe = directory.appendingPathComponent("pipewire-probe.raw")
@@ -95,14 +96,21 @@ public final class PrivatePipeWire: @unchecked Sendable {
         }
     }
 
-    private func run(_ program: String, _ arguments: [String], _ environment: [String: String]) throws {
-        let child = try ChildProcess(program, arguments, environment: environment, logPath: logPath)
-        guard child.waitForExit(timeout: .seconds(10)) else {
-            child.terminate()
-            throw failure("`\((program as NSString).lastPathComponent) \(arguments.joined(separator: " "))` did not finish within 10 s")
-        }
-        guard child.exitCode == 0 else {
-            throw failure("`\((program as NSString).lastPathComponent) \(arguments.joined(separator: " "))` failed")
+    /// Runs a command to its end; one that fails is run again until `retryingFor` has passed.
+    private func run(
+        _ program: String, _ arguments: [String], _ environment: [String: String], retryingFor patience: Duration = .zero
+    ) throws {
+        let command = "`\((program as NSString).lastPathComponent) \(arguments.joined(separator: " "))`"
+        let deadline = ContinuousClock.now + patience
+        while true {
+            let child = try ChildProcess(program, arguments, environment: environment, logPath: logPath)
+            guard child.waitForExit(timeout: .seconds(10)) else {
+                child.terminate()
+                throw failure("\(command) did not finish within 10 s")
+            }
+            if child.exitCode == 0 { return }
+            guard ContinuousClock.now < deadline else { throw failure("\(command) failed") }
+            usleep(50_000)
         }
     }
 
@@ -134,22 +142,14 @@ public struct PrivatePipeWireTrait: SuiteTrait, TestScoping {
     ) async throws {
         try await TestExclusion.timing.run {
             let directory = ALSATestConfig.shared.directory
-            let server = try await Self.offPool { try PrivatePipeWire(directory: directory) }
+            let server = try await offPool { try PrivatePipeWire(directory: directory) }
             do {
                 try await PrivatePipeWire.$current.withValue(server) { try await function() }
             } catch {
-                server.stop()
+                _ = try? await offPool { server.stop() }
                 throw error
             }
-            server.stop()
-        }
-    }
-
-    /// Starting waits on child processes for up to seconds: off the few
-    /// threads of the concurrency pool.
-    private static func offPool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread.detachNewThread { continuation.resume(with: Result { try work() }) }
+            _ = try? await offPool { server.stop() }
         }
     }
 }

@@ -114,6 +114,15 @@ public final class PrivatePulseAudio: @unchecked Sendable {
     }
 }
 
+/// Runs `work` on a thread of its own: starting and stopping a sound server
+/// waits for it (seconds at worst), and the few threads of the concurrency
+/// pool must keep running the other suites of the process meanwhile.
+func offPool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread.detachNewThread { continuation.resume(with: Result { try work() }) }
+    }
+}
+
 /// Runs a suite with one warmed-up private PulseAudio (`PrivatePulseAudio.current`),
 /// started before its first test and ended after its last. Fails the suite with
 /// the server's log when it cannot start.
@@ -142,28 +151,10 @@ public struct PrivatePulseAudioTrait: SuiteTrait, TestScoping {
                     try await function()
                 }
             } catch {
-                await offPool { pulse.stop() }
+                _ = try? await offPool { pulse.stop() }
                 throw error
             }
-            await offPool { pulse.stop() }
-        }
-    }
-
-    /// Starting and stopping the server wait for it (seconds at worst): on a
-    /// thread of their own, so the few threads of the concurrency pool keep
-    /// running the other suites of the process meanwhile.
-    private func offPool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread.detachNewThread { continuation.resume(with: Result { try work() }) }
-        }
-    }
-
-    private func offPool(_ work: @escaping @Sendable () -> Void) async {
-        await withCheckedContinuation { continuation in
-            Thread.detachNewThread {
-                work()
-                continuation.resume()
-            }
+            _ = try? await offPool { pulse.stop() }
         }
     }
 }

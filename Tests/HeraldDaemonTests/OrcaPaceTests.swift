@@ -16,22 +16,29 @@ import Testing
 struct OrcaPaceTests {
     let client = ClientID("orca")
 
+    /// heraldd's speech stack on a config naming only aura-2-en (luna) and espeak-ng.
+    static func stack(
+        _ fake: FakeWorkersAI, limits: DeepgramLimits, connections: Int
+    ) async throws -> (SpeechStack, SpeechEventLog, RecordingLogHandler.Store) {
+        let capture = try ALSATestConfig.shared.makeCapture()
+        var configuration = Configuration.cloud(
+            fake,
+            engines: [
+                Configuration.Engine(model: "@cf/deepgram/aura-2-en", speaker: "luna", connections: connections),
+                Configuration.Engine(model: "espeak-ng"),
+            ], device: capture.name)
+        configuration.cloudflare.deepgramLimits = limits
+        let (logger, logs) = RecordingLogHandler.logger(label: "test.orca")
+        let stack = try await SpeechStack(configuration: configuration, logger: logger)
+        return (stack, SpeechEventLog(await stack.scheduler.events()), logs)
+    }
+
     @Test func theConfiguredVoiceSpeaksEveryMessageThatBegins() async throws {
         try await FallbackChainTests.withFake { fake in
             let limits = DeepgramLimits(window: .seconds(4), flushes: 3)
             fake.setLimits(.init(window: limits.window, flushesPerSocket: limits.flushes, maxSockets: 4))
             fake.delayFirstByte(by: .milliseconds(100))
-            let capture = try ALSATestConfig.shared.makeCapture()
-            var configuration = Configuration.cloud(
-                fake,
-                engines: [
-                    Configuration.Engine(model: "@cf/deepgram/aura-2-en", speaker: "luna", connections: 2),
-                    Configuration.Engine(model: "espeak-ng"),
-                ], device: capture.name)
-            configuration.cloudflare.deepgramLimits = limits
-            let (logger, logs) = RecordingLogHandler.logger(label: "test.orca")
-            let stack = try await SpeechStack(configuration: configuration, logger: logger)
-            let events = SpeechEventLog(await stack.scheduler.events())
+            let (stack, events, logs) = try await Self.stack(fake, limits: limits, connections: 2)
             var ids: [UtteranceID] = []
             let pauses = Array(repeating: 400, count: 20) + Array(repeating: 100, count: 10)
             for (index, pause) in pauses.enumerated() {
@@ -75,17 +82,7 @@ struct OrcaPaceTests {
         try await FallbackChainTests.withFake { fake in
             let limits = DeepgramLimits(window: .seconds(30), flushes: 1)
             fake.setLimits(.init(window: limits.window, flushesPerSocket: limits.flushes, requestWindow: .seconds(30), requestsPerWindow: 2))
-            let capture = try ALSATestConfig.shared.makeCapture()
-            var configuration = Configuration.cloud(
-                fake,
-                engines: [
-                    Configuration.Engine(model: "@cf/deepgram/aura-2-en", speaker: "luna", connections: 1),
-                    Configuration.Engine(model: "espeak-ng"),
-                ], device: capture.name)
-            configuration.cloudflare.deepgramLimits = limits
-            let (logger, logs) = RecordingLogHandler.logger(label: "test.orca")
-            let stack = try await SpeechStack(configuration: configuration, logger: logger)
-            let events = SpeechEventLog(await stack.scheduler.events())
+            let (stack, events, logs) = try await Self.stack(fake, limits: limits, connections: 1)
             var ends: [SpeechEventKind?] = []
             for index in 0..<6 {
                 let (id, _) = await stack.scheduler.speak(
