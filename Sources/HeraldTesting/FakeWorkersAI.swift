@@ -7,7 +7,7 @@ internal import HeraldSystem
 
 /// A stand-in for Cloudflare Workers AI's text-to-speech endpoints, POST and
 /// WebSocket, on 127.0.0.1 at a random port, strict about what
-/// `reference/workers-ai.md` documents so that the engines are tested against
+/// `docs/workers-ai.md` documents so that the engines are tested against
 /// the contract, not against themselves.
 ///
 /// It checks the path, the bearer token, the content type and the JSON body

@@ -4,7 +4,7 @@ internal import NIOHTTP1
 internal import NIOWebSocket
 
 /// The WebSocket half of the fake: Deepgram's streaming protocol as
-/// `reference/workers-ai.md` describes it, passed through Workers AI.
+/// `docs/workers-ai.md` describes it, passed through Workers AI.
 extension FakeWorkersAI {
     /// The models that stream over a WebSocket.
     static let socketModels: Set<String> = [

@@ -1,6 +1,6 @@
 public import HeraldCore
 
-/// One Workers AI text-to-speech model, as `reference/workers-ai.md` lists it:
+/// One Workers AI text-to-speech model, as `docs/workers-ai.md` lists it:
 /// which transports it offers and which speakers it knows.
 ///
 /// The catalogue is data, not code paths, so that the config checker, the

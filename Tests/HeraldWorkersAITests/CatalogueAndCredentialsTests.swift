@@ -4,7 +4,7 @@ import Testing
 
 @testable import HeraldWorkersAI
 
-/// The model table and the credential rules of reference/workers-ai.md and DESIGN.md.
+/// The model table and the credential rules of docs/workers-ai.md and DESIGN.md.
 struct CatalogueTests {
     struct Row: Sendable, CustomStringConvertible {
         let name: String

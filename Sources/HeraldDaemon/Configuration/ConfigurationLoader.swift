@@ -5,7 +5,7 @@ internal import HeraldWorkersAI
 internal import TOMLKit
 
 extension Configuration {
-    /// The models an `[[engine]]` may name (reference/workers-ai.md), plus the offline voice.
+    /// The models an `[[engine]]` may name (docs/workers-ai.md), plus the offline voice.
     public static let knownModels: Set<String> = Set(WorkersAIModel.all.map(\.name) + [offlineModel])
 
     /// The file `heraldd` reads without `--config`: `$XDG_CONFIG_HOME/herald/config.toml`.
