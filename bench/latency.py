@@ -300,6 +300,7 @@ class Fake:
                 self.events.append((int(p[2]), p[0]))
             elif p and p[0] == "count":
                 self.count = int(p[1])
+                self.counts = [int(x) for x in p[1:]]
 
     def first(self, kind, after):
         self.refresh()
@@ -430,6 +431,108 @@ def run_cloud(sock, log, fake, rounds, long_seconds):
     return c, out
 
 
+def voice_of(log, t0, before, rates):
+    """The first write between t0 and before, and which engine's rate it was at."""
+    w = log.first(WRITES, t0, before)
+    if not w:
+        return None, None
+    return w, rates.get(w[5], f"{w[5]} Hz")
+
+
+def run_orca(sock, log, fake, seconds=80.0, interval=0.4, burst=40, burst_interval=0.1):
+    """Orca's pace: CANCEL self, then a short SPEAK, every 0.4 s for 80 s, then
+    40 at 0.1 s, each a new text (no cache), 100 ms before the fake's first byte.
+    Which voice began each message is read off the rate of its first audio
+    (aura 24 kHz, espeak-ng 22.05 kHz)."""
+    c = SSIP(sock, "orca")
+    c.cmd("SET self PRIORITY message")
+    fake.command("delay 100")
+    fake.flushes()
+    before = list(getattr(fake, "counts", []))
+    sent = []
+    start = time.monotonic()
+    index = 0
+    plan = [interval] * int(seconds / interval) + [burst_interval] * burst
+    for pause in plan:
+        c.cmd("CANCEL self")
+        t0, msg = c.speak(f"Item {index} of the list, link, visited {index * 7}.")
+        sent.append((t0, msg))
+        index += 1
+        target = start + sum(plan[:index])
+        time.sleep(max(0.0, target - time.monotonic()))
+    time.sleep(2.0)
+    c.cmd("CANCEL self")
+    with c.lock:
+        began = {m for _, code, m in c.events if code == "701"}
+    rates = {24000: "aura", 22050: "espeak-ng"}
+    voices, first = {}, []
+    for i, (t0, msg) in enumerate(sent):
+        if msg not in began:
+            continue
+        limit = sent[i + 1][0] if i + 1 < len(sent) else t0 + 3 * 10**9
+        w, voice = voice_of(log, t0, limit, rates)
+        voices[voice] = voices.get(voice, 0) + 1
+        if voice == "aura":
+            first.append((w[0] - t0) / MS)
+    fake.flushes()
+    after = list(getattr(fake, "counts", []))
+    delta = [a - b for a, b in zip(after, before)] if before and after else []
+    fake.command("delay 0")
+    return c, {"orca": {"sent": len(sent), "began": len(began), "voices": voices,
+                        "share": 100.0 * voices.get("aura", 0) / max(1, len(began)),
+                        "first": stats(first), "service": delta}}
+
+
+def run_rate(name, sock, log, rounds, fake=None):
+    """First audio at RATE 0 and RATE 60: what the time-scale stage adds."""
+    c = SSIP(sock, name + "-rate")
+    c.cmd("SET self PRIORITY message")
+    if fake:
+        fake.command("delay 0")
+    out = {}
+    for rate in (0, 60):
+        c.cmd(f"SET self RATE {rate}")
+        firsts = []
+        for i in range(rounds):
+            t0, msg = c.speak(SHORT[i % len(SHORT)].format(1000 * (rate + 1) + i))
+            c.wait_event(msg, timeout=30)
+            w = log.first(WRITES, t0)
+            firsts.append((w[0] - t0) / MS if w else None)
+            settle()
+        out[f"rate{rate}"] = stats(firsts)
+    c.cmd("SET self RATE 0")
+    return c, out
+
+
+def run_end(name, sock, log, rounds):
+    """When a message ends against when its audio does: 702 END after the last
+    write's audio has played (its time + the delay it reported), and the gap
+    from one queued message's last audio to the next one's first."""
+    c = SSIP(sock, name + "-end")
+    c.cmd("SET self PRIORITY message")
+    late, gaps_ms = [], []
+    for i in range(rounds):
+        t0, first = c.speak(SHORT[i % len(SHORT)].format(500 + i))
+        _, second = c.speak(SHORT[(i + 1) % len(SHORT)].format(600 + i))
+        e1 = c.wait_event(first, ("702", "703"), timeout=15)
+        e2 = c.wait_event(second, ("702", "703"), timeout=15)
+        if not (e1 and e2) or e1[1] != "702" or e2[1] != "702":
+            late.append(None)
+            continue
+        writes = log.between(WRITES, t0, e1[0])
+        if writes:
+            w = writes[-1]
+            rate = w[5] or 22050
+            # The delay right after the write counts the frames just written.
+            played = w[0] + (w[4] if w[4] >= 0 else w[3]) * 1_000_000_000 // rate
+            late.append((e1[0] - played) / MS)
+            nxt = log.first(WRITES, e1[0])
+            if nxt:
+                gaps_ms.append((nxt[0] - played) / MS)
+        settle(0.4)
+    return c, {"end_late": stats(late), "queued_gap": stats(gaps_ms)}
+
+
 def run_dbus(address, log, rounds):
     """CANCEL → drop and → Canceled over Herald's D-Bus interface (python3-gi)."""
     from gi.repository import Gio, GLib
@@ -544,6 +647,9 @@ def main():
     ap.add_argument("--speechd-pid", type=int)
     ap.add_argument("--cloud-socket")
     ap.add_argument("--cloud-log")
+    ap.add_argument("--pw-socket", help="a heraldd (offline) playing through pipewire-pulse")
+    ap.add_argument("--pw-log")
+    ap.add_argument("--orca-seconds", type=float, default=80)
     ap.add_argument("--fake-stdin")
     ap.add_argument("--fake-stdout")
     ap.add_argument("--dbus-address")
@@ -554,8 +660,8 @@ def main():
     ap.add_argument("--idle-settle", type=float, default=35,
                     help="seconds of silence before the idle window: heraldd closes the sound device after 30")
     ap.add_argument("--json")
-    ap.add_argument("--only", default="offline,storm,dbus,cloud,idle",
-                    help="comma-separated parts to run: offline,storm,dbus,cloud,idle")
+    ap.add_argument("--only", default="offline,storm,dbus,cloud,orca,rate,pipewire,idle",
+                    help="comma-separated parts to run: offline,storm,dbus,cloud,orca,rate,pipewire,idle")
     a = ap.parse_args()
     only = set(a.only.split(","))
     result = {"herald": {}, "speechd": {}}
@@ -575,6 +681,29 @@ def main():
         print("bench: cloud figures, herald", file=sys.stderr)
         _, out = run_cloud(a.cloud_socket, AlsaLog(a.cloud_log), Fake(a.fake_stdin, a.fake_stdout), a.rounds, a.long_seconds)
         result["herald"].update(out)
+    if a.cloud_socket and "orca" in only:
+        print(f"bench: Orca's pace for {a.orca_seconds:g} s and a burst, cloud voice", file=sys.stderr)
+        fake = Fake(a.fake_stdin, a.fake_stdout)
+        _, out = run_orca(a.cloud_socket, AlsaLog(a.cloud_log), fake, seconds=a.orca_seconds)
+        result["herald"].update(out)
+    if "rate" in only:
+        print("bench: RATE 0 against RATE 60", file=sys.stderr)
+        _, out = run_rate("herald", a.herald_socket, daemons[0][2], a.rounds)
+        result["herald"].update(out)
+        if a.cloud_socket:
+            _, out = run_rate("cloud", a.cloud_socket, AlsaLog(a.cloud_log), min(a.rounds, 8), Fake(a.fake_stdin, a.fake_stdout))
+            result["herald"].update({"cloud_" + k: v for k, v in out.items()})
+    if "pipewire" in only:
+        print("bench: end of messages, PulseAudio", file=sys.stderr)
+        _, out = run_end("herald", a.herald_socket, daemons[0][2], min(a.rounds, 10))
+        result["herald"].update(out)
+        if a.pw_socket:
+            print("bench: offline figures and end of messages, pipewire-pulse", file=sys.stderr)
+            pw_log = AlsaLog(a.pw_log)
+            _, out = run_offline("pipewire", a.pw_socket, pw_log, a.rounds)
+            _, end = run_end("pipewire", a.pw_socket, pw_log, min(a.rounds, 10))
+            out.update(end)
+            result["pipewire"] = out
     result["herald"]["rss_mb"] = rss_mb(a.herald_pid)
     result["speechd"]["rss_mb"] = rss_mb(a.speechd_pid)
     result["herald"]["anon_mb"] = rss_mb(a.herald_pid, "RssAnon:")
@@ -648,6 +777,28 @@ def print_table(r):
         lines.append(f"| {label} | {fmt(h.get(key))} | n/a | |")
     if h.get("cache"):
         lines.append(f"| cache: requests to the service during the repeats | {h['cache'].get('service_requests')} | n/a | |")
+    o = h.get("orca")
+    if o:
+        lines.append(f"| Orca's pace, cloud voice (100 ms before first byte): messages spoken by aura-2-en, % of those begun | "
+                     f"{o['share']:.1f} ({o['voices']} of {o['began']} begun, {o['sent']} sent) | n/a | |")
+        lines.append(f"| same: SPEAK → first audio, ms | {fmt(o['first'])} | n/a | |")
+        if o.get("service"):
+            lines.append(f"| same: service use (flushes, requests, POSTs, refused flushes, 429s) | {o['service']} | n/a | |")
+    for label, key in [("espeak-ng: SPEAK → first audio at RATE 0, ms", "rate0"),
+                       ("espeak-ng: SPEAK → first audio at RATE 60, ms", "rate60"),
+                       ("cloud (fake, 0 ms): SPEAK → first audio at RATE 0, ms", "cloud_rate0"),
+                       ("cloud (fake, 0 ms): SPEAK → first audio at RATE 60 (the sonic stage), ms", "cloud_rate60"),
+                       ("702 END after the audio's end, PulseAudio, ms", "end_late"),
+                       ("queued messages: last audio → next first audio, PulseAudio, ms", "queued_gap")]:
+        if h.get(key) is not None:
+            lines.append(f"| {label} | {fmt(h.get(key))} | n/a | |")
+    pw = r.get("pipewire")
+    if pw:
+        for label, key in [("pipewire-pulse: SPEAK → first audio, ms", "speak"),
+                           ("pipewire-pulse: CANCEL → snd_pcm_drop, ms", "cancel_drop"),
+                           ("pipewire-pulse: 702 END after the audio's end, ms", "end_late"),
+                           ("pipewire-pulse: queued messages, last audio → next first audio, ms", "queued_gap")]:
+            lines.append(f"| {label} | {fmt(pw.get(key))} | n/a | |")
     g = h.get("long_gaps")
     if g:
         lines.append(f"| cloud 2,000 words, 150 ms per flush: longest gap between sentences, ms ({g['sentences']} "

@@ -52,6 +52,8 @@ public final class PrivatePipeWire: @unchecked Sendable {
         environment["DBUS_SESSION_BUS_ADDRESS"] = bus.address
         environment.removeValue(forKey: "PIPEWIRE_REMOTE")
         environment.removeValue(forKey: "PULSE_SERVER")
+        // pipewire-pulse puts its socket there when it is set, not under XDG_RUNTIME_DIR.
+        environment.removeValue(forKey: "PULSE_RUNTIME_PATH")
 
         do {
             processes.append(try ChildProcess(try Self.find("pipewire"), [], environment: environment, logPath: logPath))

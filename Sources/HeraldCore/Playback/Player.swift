@@ -37,6 +37,9 @@ public final class Player: PlaybackDriver {
     /// Audio handed to the device but not yet heard when a pause drops it;
     /// resuming backs up this much so nothing is lost.
     private static let deviceBufferMilliseconds = 40
+    /// How much of a message's first long chunk goes to the device before
+    /// `began` is reported: one device buffer.
+    private static let leadMilliseconds = 40
 
     public init(engine: any SpeechEngine, sink: any AudioSink, preparer: TextPreparer, logger: Logger) {
         self.engine = engine
@@ -130,12 +133,27 @@ public final class Player: PlaybackDriver {
                         let frames = chunk.frameCount
                         defer { produced += frames }
                         if produced + frames <= skip { continue }
-                        let dropped = max(0, skip - produced)
-                        let audio = dropped == 0 ? chunk : chunk.dropping(frames: dropped)
+                        // Frames of this chunk handed over (or skipped) so far.
+                        var handed = max(0, skip - produced)
+                        var audio = handed == 0 ? chunk : chunk.dropping(frames: handed)
+                        // An engine that answers whole (POST, MeloTTS) gives seconds of audio in one
+                        // chunk; `began` must come with its first audio, not once all of it is in
+                        // the device, or a screen reader's next message cancels one that never began.
+                        let lead = chunk.format.frames(milliseconds: Self.leadMilliseconds)
+                        if !job.hasStarted, audio.frameCount > 2 * lead {
+                            if let accepted = try await playUnlessCancelled(audio.prefix(frames: lead)) {
+                                if accepted > 0 { await announceStart() }
+                                job.advance(chunk: index, frame: produced + handed + accepted, format: chunk.format)
+                                return
+                            }
+                            await announceStart()
+                            handed += lead
+                            audio = audio.dropping(frames: lead)
+                        }
                         let accepted = try await playUnlessCancelled(audio)
                         if accepted ?? 1 > 0 { await announceStart() }
                         if let accepted {
-                            job.advance(chunk: index, frame: produced + dropped + accepted, format: chunk.format)
+                            job.advance(chunk: index, frame: produced + handed + accepted, format: chunk.format)
                             return
                         }
                         job.advance(chunk: index, frame: produced + frames, format: chunk.format)
@@ -292,5 +310,9 @@ extension AudioChunk {
     /// The same audio without its first `frames` frames.
     func dropping(frames: Int) -> AudioChunk {
         AudioChunk(format: format, samples: Array(samples.dropFirst(frames * format.channels)))
+    }
+
+    func prefix(frames: Int) -> AudioChunk {
+        AudioChunk(format: format, samples: Array(samples.prefix(frames * format.channels)))
     }
 }

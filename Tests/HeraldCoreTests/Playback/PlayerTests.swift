@@ -54,6 +54,24 @@ struct PlayerTests {
         #expect(sink.samples.count >= expected, "every chunk was played")
     }
 
+    /// An engine that answers whole (aura over POST, MeloTTS) gives seconds of
+    /// audio in one chunk: began comes with its first audio, so a message a
+    /// screen reader cancels 0.4 s later has begun, as it was heard.
+    @Test func aLongFirstChunkBeginsWithItsFirstAudio() async throws {
+        let (scheduler, _) = makeStack(realTime: true)
+        let events = await scheduler.events()
+        let start = ContinuousClock.now
+        // One segment of 200 characters: one chunk of 2 s of tone.
+        let (id, _) = await scheduler.speak(
+            .text(String(repeating: "a", count: 200)), priority: .message, client: client, settings: VoiceSettings())
+        let began = await collect(events) { $0.contains { $0.kind == .began } }
+        let after = ContinuousClock.now - start
+        print("a 2 s chunk: began after \(after)")
+        #expect(began.last?.kind == .began && began.last?.id == id)
+        #expect(after < .milliseconds(500), "began only once the whole chunk was in the device")
+        await scheduler.cancel(.all)
+    }
+
     @Test func stopSilencesAndTheNextMessagePlays() async throws {
         let (scheduler, sink) = makeStack(realTime: true)
         let events = await scheduler.events()
