@@ -3,7 +3,7 @@ import HeraldCore
 import HeraldTesting
 import Testing
 
-/// What Orca 43.1 sends (reference/orca.md, "Observed"), replayed over a raw
+/// What Orca 43.1 was seen to send (the `setup` below and say-all's SSML), replayed over a raw
 /// connection against a paced device, with the events say-all depends on.
 @Suite(.serialized, .privatePulseAudio)
 struct OrcaReplayTests {

@@ -4,7 +4,7 @@ import Testing
 
 @testable import HeraldWorkersAI
 
-/// The model table and the credential rules of docs/workers-ai.md and DESIGN.md.
+/// The model table and the credential rules of docs/workers-ai.md and the README's "Cloudflare Workers AI voices".
 struct CatalogueTests {
     struct Row: Sendable, CustomStringConvertible {
         let name: String

@@ -97,7 +97,7 @@ public final class EngineChain: SpeechEngine {
     /// The engine the next chunk would go to.
     public var name: String { next.name }
 
-    /// Whether the engine the next chunk would go to is.
+    /// Whether the engine the next chunk would go to is worth caching.
     public var isWorthCaching: Bool { next.isWorthCaching }
 
     private var next: any SpeechEngine {

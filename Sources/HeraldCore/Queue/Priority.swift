@@ -1,4 +1,4 @@
-/// Speech Dispatcher's five priorities (reference/ssip.md, "The five priorities").
+/// Speech Dispatcher's five priorities (docs/priorities.md).
 ///
 /// The raw values are the words clients send over SSIP and D-Bus.
 public enum Priority: String, Sendable, CaseIterable, Hashable, CustomStringConvertible {

@@ -1,6 +1,6 @@
 /// The speech queue as a pure state machine: arrivals and playback reports in,
 /// actions out. It does no I/O and keeps no time, so every rule of
-/// reference/ssip.md ("The five priorities") is a table-driven unit test.
+/// docs/priorities.md is a table-driven unit test.
 ///
 /// Speech Dispatcher's rules are event-driven (they depend on what is waiting
 /// and what is speaking, never on how long), so no clock is needed here.

@@ -9,8 +9,8 @@
 /// `<s>` and `<p>` edges become pauses of 300 and 400 ms (the chunker's sentence
 /// threshold and a paragraph gap); `<sub alias>` speaks its alias; `<desc>` is
 /// silent; every other element (`speak`, `say-as`, `emphasis`, `prosody`,
-/// `voice`, unknown ones) keeps its content. `xml:lang` and prosody attributes
-/// are ignored: voices are chosen per utterance, not per span. Comments,
+/// `voice`, unknown ones) keeps its content. `xml:lang` switches the language of
+/// its content (`parseRuns`); prosody attributes are ignored. Comments,
 /// `<?…?>` and `<!DOCTYPE>` are dropped, CDATA is text, the five XML entities
 /// and numeric references are decoded, unknown entities stay literal.
 ///

@@ -1,6 +1,6 @@
 public import HeraldWorkersAI
 
-/// Herald's settings, as DESIGN.md's config file describes them.
+/// Herald's settings, as the README's "Configuration" section describes the file.
 ///
 /// No file at all is valid: espeak-ng alone on ALSA `default`.
 public struct Configuration: Sendable, Equatable {

@@ -1,4 +1,4 @@
-/// Config paths may be written as DESIGN.md shows them
+/// Config paths may be written as the README and packaging/config.toml.example show them
 /// (`$XDG_RUNTIME_DIR/herald/ssip.sock`, `~/.config/herald/token`).
 enum PathExpansion {
     /// Expands a leading `~` and `$NAME` / `${NAME}` from `environment`;

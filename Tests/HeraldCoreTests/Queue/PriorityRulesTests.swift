@@ -1,7 +1,7 @@
 import HeraldCore
 import Testing
 
-/// The five priorities of reference/ssip.md, one table row per rule.
+/// The five priorities of docs/priorities.md, one table row per rule.
 ///
 /// A script is a list of steps; `play` lists what started speaking, in order
 /// (after the script, everything left is played to its end), and `canceled`

@@ -2,7 +2,7 @@ import HeraldCore
 import Testing
 
 /// STOP, CANCEL, PAUSE and RESUME by scope, and clients leaving
-/// (reference/ssip.md, "Speaking").
+/// (docs/priorities.md, "Stop, cancel, pause and resume").
 struct QueueCommandTests {
     struct Case: CustomTestStringConvertible, Sendable {
         let rule: String

@@ -1,6 +1,6 @@
 import HeraldCore
 
-/// A step of a scheduler script, in the words of reference/ssip.md.
+/// A step of a scheduler script, in the words of docs/priorities.md.
 enum Step: Sendable {
     case arrive(String, Priority, client: String = "a")
     /// The speaking message plays to its end.
