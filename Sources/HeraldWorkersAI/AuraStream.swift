@@ -228,7 +228,6 @@ actor AuraStream {
     /// at once so that another connection, the POST endpoint or the chain's
     /// next engine speaks now. Taken before any wait for the connection, so
     /// requests racing for the last flush cannot both have it.
-    @discardableResult
     private func reserveBudget(characters count: Int) async throws(EngineError) -> ContinuousClock.Instant {
         let now = ContinuousClock.now
         let freeAt = budgetFree(characters: count, at: now)

@@ -163,7 +163,7 @@ public final class AuraStreamEngine: SpeechEngine {
                 flushesLeft += left
                 if busy == nil { busy = stream }
             case .spent(let until):
-                if soonest == nil || until < soonest!.at { soonest = (stream, until) }
+                if soonest.map({ until < $0.at }) ?? true { soonest = (stream, until) }
             }
         }
         if let stream = chosen ?? busy {
@@ -191,27 +191,23 @@ public final class AuraStreamEngine: SpeechEngine {
         let speaker = model.speaker(forVoiceID: settings.voice) ?? self.speaker
         return .synthesis { output throws(EngineError) in
             var remaining = chunk
-            var progress = Progress()
-            do {
-                try await self.speak(remaining, settings: settings, speaker: speaker, into: output, progress: &progress)
-            } catch is AuraStream.ConnectionLost {
-                // One connection of the pool dropped (a restart of the service, a network
-                // change): the rest goes out again in the same voice, from the word reached,
-                // on another connection or POST. Only a second loss moves it to the next engine.
-                self.logger.debug("WebSocket lost mid-request; speaking the rest again", metadata: ["herald.engine": "\(self.name)"])
-                remaining = remaining.remainder(
-                    afterSeconds: progress.seconds, marksReported: progress.marks, charactersPerSecond: 1 / Self.secondsPerCharacter)
-                guard !remaining.isEmpty else { return }
-                progress = Progress()
+            // One connection of the pool may drop (a restart of the service, a network change): the
+            // rest goes out again in the same voice, from the word reached, on another connection or
+            // POST. Only a second loss moves it to the next engine.
+            for attempt in 1...2 {
+                var progress = Progress()
                 do {
                     try await self.speak(remaining, settings: settings, speaker: speaker, into: output, progress: &progress)
-                } catch let again as AuraStream.ConnectionLost {
-                    throw again.error
+                    return
+                } catch let lost as AuraStream.ConnectionLost {
+                    guard attempt == 1 else { throw lost.error }
+                    self.logger.debug("WebSocket lost mid-request; speaking the rest again", metadata: ["herald.engine": "\(self.name)"])
+                    remaining = remaining.remainder(
+                        afterSeconds: progress.seconds, marksReported: progress.marks, charactersPerSecond: 1 / Self.secondsPerCharacter)
+                    if remaining.isEmpty { return }
                 } catch {
                     throw error as? EngineError ?? EngineError(.failed, engine: self.name, "\(error)")
                 }
-            } catch {
-                throw error as? EngineError ?? EngineError(.failed, engine: self.name, "\(error)")
             }
         }
     }
