@@ -173,8 +173,8 @@ private final class FakeSocketHandler: ChannelInboundHandler {
     private var generation = 0
     private var queue: [Flush] = []
     /// This connection's flushes and characters in Deepgram's window.
-    private var flushTimes: [NIODeadline] = []
-    private var characterLog: [(at: NIODeadline, count: Int)] = []
+    private var flushTimes: [ContinuousClock.Instant] = []
+    private var characterLog: [(at: ContinuousClock.Instant, count: Int)] = []
     private var streaming = false
     private var closing = false
     private var context: ChannelHandlerContext?
@@ -231,9 +231,8 @@ private final class FakeSocketHandler: ChannelInboundHandler {
                 return close(code: .policyViolation, "text longer than 2000 characters")
             }
             let limits = fake.socketSettings.limits
-            let now = NIODeadline.now()
-            let window = Self.timeAmount(limits.window)
-            characterLog.removeAll { $0.at + window <= now }
+            let now = ContinuousClock.now
+            characterLog.removeAll { $0.at + limits.window <= now }
             characterLog.append((now, words.count))
             guard characterLog.reduce(0, { $0 + $1.count }) <= limits.charactersPerSocket else {
                 return close(code: .policyViolation, "more than \(limits.charactersPerSocket) characters in a minute")
@@ -246,9 +245,8 @@ private final class FakeSocketHandler: ChannelInboundHandler {
             let settings = fake.socketSettings
             let flush = Flush(text: text, sequence: sequence, fault: settings.fault)
             text = ""
-            let now = NIODeadline.now()
-            let window = Self.timeAmount(settings.limits.window)
-            flushTimes.removeAll { $0 + window <= now }
+            let now = ContinuousClock.now
+            flushTimes.removeAll { $0 + settings.limits.window <= now }
             guard flushTimes.count < settings.limits.flushesPerSocket else {
                 fake.state.withLock { $0.refusedFlushes += 1 }
                 fake.notify(.flushRefused(sequence: sequence))
@@ -282,10 +280,6 @@ private final class FakeSocketHandler: ChannelInboundHandler {
         default:
             close(code: .policyViolation, "unknown message type \(type)")
         }
-    }
-
-    private static func timeAmount(_ duration: Duration) -> TimeAmount {
-        .nanoseconds(duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
     }
 
     /// Streams the oldest queued flush: its audio in 20 ms frames, then `Flushed`.
