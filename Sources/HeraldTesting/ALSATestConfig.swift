@@ -119,7 +119,7 @@ public final class ALSATestConfig: Sendable {
             at: directory.appendingPathComponent("alsa", isDirectory: true), withIntermediateDirectories: true)
         self.directory = directory
         self.pulseSocket = directory.appendingPathComponent("pulse.sock").path
-        let pipewireRuntime = directory.appendingPathComponent("pipewire-runtime").path
+        let pipewireRuntime = PrivatePipeWire.runtime(in: directory).path
 
         let file = { (name: String) in directory.appendingPathComponent(name).path }
         var config = """

@@ -30,6 +30,12 @@ public final class PrivatePipeWire: @unchecked Sendable {
     private var processes: [ChildProcess] = []
     private let logPath: String
 
+    /// The runtime folder a PipeWire started in `directory` uses; the ALSA
+    /// test config names its sockets before the server exists.
+    static func runtime(in directory: URL) -> URL {
+        directory.appendingPathComponent("pipewire-runtime", isDirectory: true)
+    }
+
     /// The PipeWire a `.privatePipeWire` suite runs with.
     @TaskLocal public static var current: PrivatePipeWire?
 
@@ -37,7 +43,7 @@ public final class PrivatePipeWire: @unchecked Sendable {
     /// probe has played through it, so the stream under test links at once.
     public init(directory: URL) throws {
         let fileManager = FileManager.default
-        runtime = directory.appendingPathComponent("pipewire-runtime", isDirectory: true)
+        runtime = Self.runtime(in: directory)
         let home = directory.appendingPathComponent("pipewire-home", isDirectory: true)
         for folder in [runtime, home] {
             try fileManager.createDirectory(at: folder, withIntermediateDirectories: true)
