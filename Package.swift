@@ -1,47 +1,31 @@
 // swift-tools-version:6.1
 import PackageDescription
 
-#if canImport(Glibc)
-import Glibc
-/// DT_RELR relocations (below) load only with glibc 2.36 or later (Debian 12,
-/// Ubuntu 24.04), so they are used only when the glibc building is that new.
-let glibcHasRELR: Bool = {
-    var buffer = [CChar](repeating: 0, count: 64)
-    guard confstr(Int32(_CS_GNU_LIBC_VERSION), &buffer, buffer.count) > 0 else { return false }
-    // "glibc 2.36"
-    let text = buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
-    let version = text.split(separator: " ").last?.split(separator: ".").compactMap { Int($0) } ?? []
-    return version.count >= 2 && (version[0], version[1]) >= (2, 36)
-}()
-#else
-let glibcHasRELR = false
-#endif
+/// Release links of heraldd and herald-espeak, which stay resident all day,
+/// made only by packaging/build-release (it sets HERALD_RELEASE_LINK=1), so
+/// that a plain `swift build -c release` needs no lld and no linker script.
+/// docs/memory.md says what each part saves and how the order lists are made
+/// and checked:
+/// - a linker script from packaging/order/ places the code they run in typical
+///   use first in `.text`;
+/// - the executables export no symbols (`--no-export-dynamic`);
+/// - relocations are packed as DT_RELR where the glibc building is 2.36 or
+///   later (packaging/build-release decides, HERALD_RELEASE_RELR=1);
+/// - the C++ library is linked in from `.build/dist/static-libstdc++` when
+///   packaging/build-release has put its archive there.
+let releaseLink = Context.environment["HERALD_RELEASE_LINK"] == "1"
 
-/// Release links of heraldd and herald-espeak, which stay resident all day
-/// (BENCHMARKS.md has the figures):
-/// - a linker script (packaging/order/, written by packaging/profile-order)
-///   places the code they run in typical use first in `.text`, by object file
-///   and section (much of it has no symbol name to order by), so what stays
-///   resident is the code they run rather than the 64 KiB the kernel maps
-///   around each function scattered through 25 MB of code;
-/// - the executables export no symbols (`--no-export-dynamic`: 2.6 MB of
-///   `.dynsym` and `.dynstr` that nothing looks up);
-/// - a position-independent executable's relocations are packed as DT_RELR
-///   (2.8 MB of `.rela.dyn` down to 22 KB, all read at every start);
-/// - the Swift runtime's C++ library is linked in when packaging/build-release
-///   has put `libstdc++.a` alone in `.build/dist/static-libstdc++` (the link
-///   asks for `-lstdc++`, and a folder searched first that holds only the
-///   archive answers it), so its functions are placed with the rest instead
-///   of mapping 1.5 MB of the shared library.
 func residentLinkSettings(_ product: String) -> [LinkerSetting] {
+    guard releaseLink else { return [] }
     let order = "\(Context.packageDirectory)/packaging/order/\(product).ld"
+    let relr = Context.environment["HERALD_RELEASE_RELR"] == "1" ? ["-Xlinker", "-z", "-Xlinker", "pack-relative-relocs"] : []
     return [
         .unsafeFlags(
             [
                 "-use-ld=lld", "-Xlinker", "--no-export-dynamic",
                 "-L\(Context.packageDirectory)/.build/dist/static-libstdc++",
                 "-Xlinker", "--script=\(order)",
-            ] + (glibcHasRELR ? ["-Xlinker", "-z", "-Xlinker", "pack-relative-relocs"] : []),
+            ] + relr,
             .when(configuration: .release))
     ]
 }
@@ -82,10 +66,15 @@ let package = Package(
 
         // Linux plumbing the audio and bus threads share (eventfd wake-ups, thread names), and
         // Herald's lock (`Locked`, on a pthread mutex, which ThreadSanitizer understands).
-        .target(name: "HeraldSystem", dependencies: ["CHeraldSystem", "CHeraldExecutor"], swiftSettings: strictSettings),
-        // heraldd's global executor (a thread pool behind the runtime's enqueue hooks) and timer thread,
-        // so an idle daemon is never woken; in C because the hooks are C function pointers.
-        .target(name: "CHeraldExecutor", linkerSettings: [.linkedLibrary("dispatch")]),
+        .target(name: "HeraldSystem", dependencies: ["CHeraldSystem", "CHeraldTimer"], swiftSettings: strictSettings),
+        // The timer thread `Sleep` waits on, which wakes only for a deadline: plain pthreads, in C
+        // so that heraldd's executor (below) shares it.
+        .target(name: "CHeraldTimer", linkerSettings: [.linkedLibrary("pthread")]),
+        // heraldd's global executor (a thread pool behind the runtime's enqueue hooks) and its
+        // main-queue serving, so an idle daemon is never woken; heraldd alone links it. In C
+        // because the hooks are C function pointers.
+        .target(name: "CHeraldExecutor", dependencies: ["CHeraldTimer"], linkerSettings: [.linkedLibrary("dispatch")]),
+        .target(name: "HeraldExecutor", dependencies: ["CHeraldExecutor", "HeraldSystem"], swiftSettings: strictSettings),
 
         .target(
             name: "HeraldCore",
@@ -117,7 +106,17 @@ let package = Package(
         ),
         .target(
             name: "HeraldAudio",
-            dependencies: ["HeraldCore", "CALSA", "CMPG123", "HeraldSystem", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["HeraldCore", "CALSA", "HeraldSystem", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictSettings
+        ),
+        // WAV and MP3 to PCM, for the cloud engines, which must not link ALSA.
+        .target(name: "HeraldAudioDecoding", dependencies: ["HeraldCore", "CMPG123"], swiftSettings: strictSettings),
+        // config.toml and the paths it implies, read alike by heraldd and `herald doctor`.
+        .target(
+            name: "HeraldConfig",
+            dependencies: [
+                "HeraldCore", "HeraldSystem", "HeraldWorkersAI", .product(name: "TOMLKit", package: "TOMLKit"),
+            ],
             swiftSettings: strictSettings
         ),
         // Rate, pitch and volume, with libsonic, for engines that have none of their own.
@@ -152,11 +151,10 @@ let package = Package(
         .target(
             name: "HeraldDaemon",
             dependencies: [
-                "HeraldCore", "HeraldEspeak", "HeraldAudio", "HeraldDBus", "HeraldSSIP", "HeraldSpiel", "HeraldWorkersAI", "HeraldSystem",
-                "HeraldProsody",
+                "HeraldCore", "HeraldConfig", "HeraldEspeak", "HeraldAudio", "HeraldDBus", "HeraldSSIP", "HeraldSpiel",
+                "HeraldWorkersAI", "HeraldSystem", "HeraldProsody",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "TOMLKit", package: "TOMLKit"),
             ],
             // The interface XML in dbus/ (linked here) is what the daemon serves for Introspect.
             resources: [.embedInCode("Resources/org.herald.Speech1.xml")],
@@ -165,7 +163,7 @@ let package = Package(
         .target(
             name: "HeraldWorkersAI",
             dependencies: [
-                "HeraldCore", "HeraldAudio", "HeraldSystem",
+                "HeraldCore", "HeraldAudioDecoding", "HeraldSystem",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -191,10 +189,10 @@ let package = Package(
         .target(
             name: "HeraldCLI",
             dependencies: [
-                "HeraldCore", "HeraldDBus",
+                "HeraldCore", "HeraldDBus", "HeraldSystem",
                 // `herald doctor` checks the setup as the daemon would use it: its config reader,
                 // sound card, espeak-ng data and Workers AI credentials.
-                "HeraldDaemon", "HeraldAudio", "HeraldEspeak", "HeraldWorkersAI",
+                "HeraldConfig", "HeraldAudio", "HeraldEspeak", "HeraldWorkersAI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -206,12 +204,12 @@ let package = Package(
             swiftSettings: strictSettings,
             // Foundation by name, because packaging/build-release turns its autolinking off to keep it out
             // of heraldd; with lld, which finds CoreFoundation and ICU wherever they are on the line.
-            linkerSettings: [.linkedLibrary("Foundation"), .unsafeFlags(["-use-ld=lld"])]
+            linkerSettings: releaseLink ? [.linkedLibrary("Foundation"), .unsafeFlags(["-use-ld=lld"])] : []
         ),
         .executableTarget(
             name: "heraldd",
             dependencies: [
-                "HeraldDaemon",
+                "HeraldDaemon", "HeraldExecutor", "HeraldSystem",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -226,37 +224,40 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
-        .testTarget(name: "HeraldCoreTests", dependencies: ["HeraldCore", "HeraldTesting", "HeraldSystem"], swiftSettings: strictSettings),
-        .testTarget(name: "HeraldEspeakTests", dependencies: ["HeraldEspeak", "HeraldEspeakProtocol", "HeraldTesting"], swiftSettings: strictSettings),
+        .testTarget(name: "HeraldCoreTests", dependencies: ["HeraldCore", "HeraldTesting", "HeraldSystem", .product(name: "Logging", package: "swift-log")], swiftSettings: strictSettings),
+        .testTarget(
+            name: "HeraldEspeakTests", dependencies: ["HeraldEspeak", "HeraldEspeakProtocol", "HeraldCore", "HeraldTesting", .product(name: "Logging", package: "swift-log")], swiftSettings: strictSettings),
         .testTarget(
             name: "HeraldSSIPTests",
-            dependencies: ["HeraldSSIP", "HeraldDaemon", "HeraldTesting", "HeraldWorkersAI"],
+            dependencies: ["HeraldSSIP", "HeraldConfig", "HeraldCore", "HeraldDaemon", "HeraldTesting", "HeraldWorkersAI", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "HeraldEndToEndTests",
-            dependencies: ["HeraldDaemon", "HeraldDBus", "HeraldCLI", "HeraldTesting", "HeraldSystem"],
+            dependencies: ["HeraldDaemon", "HeraldConfig", "HeraldDBus", "HeraldCLI", "HeraldTesting", "HeraldSystem"],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "HeraldSpielTests",
-            dependencies: ["HeraldSpiel", "HeraldDBus", "HeraldEspeak", "HeraldTesting"],
+            dependencies: ["HeraldSpiel", "HeraldDBus", "HeraldEspeak", "HeraldCore", "HeraldTesting", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings
         ),
         .testTarget(name: "HeraldDBusTests", dependencies: ["HeraldDBus", "HeraldTesting", "HeraldSystem"], swiftSettings: strictSettings),
         .testTarget(
             name: "HeraldWorkersAITests",
-            dependencies: ["HeraldWorkersAI", "HeraldTesting"],
+            dependencies: ["HeraldWorkersAI", "HeraldCore", "HeraldTesting", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "HeraldProsodyTests", dependencies: ["HeraldProsody", "HeraldCore", "HeraldTesting", "HeraldSystem"],
             swiftSettings: strictSettings),
-        .testTarget(name: "HeraldAudioTests", dependencies: ["HeraldAudio", "HeraldTesting"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "HeraldAudioTests", dependencies: ["HeraldAudio", "HeraldAudioDecoding", "HeraldCore", "HeraldTesting", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictSettings),
         .testTarget(
             name: "HeraldDaemonTests",
             dependencies: [
-                "HeraldDaemon", "HeraldCore", "HeraldAudio", "HeraldTesting",
+                "HeraldDaemon", "HeraldConfig", "HeraldCore", "HeraldAudio", "HeraldTesting", "HeraldWorkersAI",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
@@ -276,7 +277,7 @@ if Context.environment["HERALD_FUZZ"] == "1" {
             .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOEmbedded", package: "swift-nio"),
         ]),
         ("FuzzText", ["HeraldCore"]),
-        ("FuzzConfig", ["HeraldDaemon", .product(name: "TOMLKit", package: "TOMLKit")]),
+        ("FuzzConfig", ["HeraldConfig", .product(name: "TOMLKit", package: "TOMLKit")]),
         ("FuzzDBus", ["HeraldDaemon", "HeraldDBus", "HeraldCore", "CDBus"]),
     ]
     for target in fuzzTargets {

@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include "herald_executor.h"
+#include "herald_timer.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -45,25 +46,6 @@ extern SWIFTCC void swift_get_time(long long *seconds, long long *nanoseconds, i
 static void die(const char *what) {
     fprintf(stderr, "heraldd: %s\n", what);
     abort();
-}
-
-uint64_t herald_monotonic_ns(void) {
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
-}
-
-/// Starts a thread with every signal blocked: signals go to the thread that
-/// waits for them (heraldd's), never to a pool or timer thread.
-static int start_thread(void *(*body)(void *), void *argument) {
-    sigset_t all, previous;
-    sigfillset(&all);
-    pthread_sigmask(SIG_SETMASK, &all, &previous);
-    pthread_t thread;
-    int error = pthread_create(&thread, NULL, body, argument);
-    pthread_sigmask(SIG_SETMASK, &previous, NULL);
-    if (error == 0) pthread_detach(thread);
-    return error;
 }
 
 // MARK: - The pool
@@ -181,145 +163,15 @@ void herald_executor_stop_main(void) {
     (void)write(main_stop, &one, sizeof one);
 }
 
-// MARK: - The timer thread
-
-typedef struct {
-    uint64_t when;  // CLOCK_MONOTONIC, ns
-    uint64_t id;
-    SwiftJob *job;  // a delayed job, or
-    void (*fire)(void *);
-    void *context;
-} Timer;
-
-/// A binary min-heap on `when`; cancellation searches it, which is fine for
-/// the handful of timers a daemon has pending.
-static struct {
-    pthread_once_t once;
-    int start_error;
-    pthread_mutex_t lock;
-    pthread_cond_t changed;  // on CLOCK_MONOTONIC
-    Timer *heap;
-    size_t count, capacity;
-    uint64_t last_id;
-} timers = {PTHREAD_ONCE_INIT, 0, PTHREAD_MUTEX_INITIALIZER};
-
-static int earlier(size_t a, size_t b) {
-    return timers.heap[a].when < timers.heap[b].when
-        || (timers.heap[a].when == timers.heap[b].when && timers.heap[a].id < timers.heap[b].id);
-}
-
-static void swap_timers(size_t a, size_t b) {
-    Timer t = timers.heap[a];
-    timers.heap[a] = timers.heap[b];
-    timers.heap[b] = t;
-}
-
-static void sift_up(size_t i) {
-    while (i > 0 && earlier(i, (i - 1) / 2)) {
-        swap_timers(i, (i - 1) / 2);
-        i = (i - 1) / 2;
-    }
-}
-
-static void sift_down(size_t i) {
-    for (;;) {
-        size_t least = i, left = 2 * i + 1, right = left + 1;
-        if (left < timers.count && earlier(left, least)) least = left;
-        if (right < timers.count && earlier(right, least)) least = right;
-        if (least == i) return;
-        swap_timers(i, least);
-        i = least;
-    }
-}
-
-static void remove_at(size_t i) {
-    timers.count--;
-    if (i == timers.count) return;
-    timers.heap[i] = timers.heap[timers.count];
-    sift_down(i);
-    sift_up(i);
-}
-
-static void *timer_thread(void *unused) {
-    (void)unused;
-    prctl(PR_SET_NAME, (unsigned long)"herald-timer", 0, 0, 0);
-    pthread_mutex_lock(&timers.lock);
-    for (;;) {
-        if (timers.count == 0) {
-            pthread_cond_wait(&timers.changed, &timers.lock);  // nothing pending: sleep until told
-            continue;
-        }
-        uint64_t when = timers.heap[0].when;
-        if (when > herald_monotonic_ns()) {
-            struct timespec until = {(time_t)(when / 1000000000u), (long)(when % 1000000000u)};
-            pthread_cond_timedwait(&timers.changed, &timers.lock, &until);
-            continue;
-        }
-        Timer due = timers.heap[0];
-        remove_at(0);
-        pthread_mutex_unlock(&timers.lock);
-        if (due.job != NULL) {
-            pool_enqueue(due.job);
-        } else {
-            due.fire(due.context);
-        }
-        pthread_mutex_lock(&timers.lock);
-    }
-    return NULL;
-}
-
-static void timers_start(void) {
-    pthread_condattr_t attributes;
-    pthread_condattr_init(&attributes);
-    pthread_condattr_setclock(&attributes, CLOCK_MONOTONIC);
-    pthread_cond_init(&timers.changed, &attributes);
-    pthread_condattr_destroy(&attributes);
-    timers.start_error = start_thread(timer_thread, NULL);
-}
-
-static uint64_t timer_add(uint64_t when, SwiftJob *job, void (*fire)(void *), void *context) {
-    pthread_once(&timers.once, timers_start);
-    if (timers.start_error != 0) return 0;
-    pthread_mutex_lock(&timers.lock);
-    if (timers.count == timers.capacity) {
-        size_t capacity = timers.capacity ? timers.capacity * 2 : 32;
-        Timer *heap = realloc(timers.heap, capacity * sizeof *heap);
-        if (heap == NULL) die("out of memory scheduling a timer");
-        timers.heap = heap;
-        timers.capacity = capacity;
-    }
-    uint64_t id = ++timers.last_id;
-    timers.heap[timers.count] = (Timer){when, id, job, fire, context};
-    sift_up(timers.count++);
-    if (timers.heap[0].id == id) pthread_cond_signal(&timers.changed);  // a new earliest deadline
-    pthread_mutex_unlock(&timers.lock);
-    return id;
-}
-
-uint64_t herald_timer_schedule(uint64_t deadline_ns, void (*fire)(void *), void *context) {
-    return timer_add(deadline_ns, NULL, fire, context);
-}
-
-int herald_timer_cancel(uint64_t id) {
-    pthread_mutex_lock(&timers.lock);
-    int removed = 0;
-    for (size_t i = 0; i < timers.count; i++) {
-        if (timers.heap[i].id == id) {
-            remove_at(i);
-            removed = 1;
-            break;
-        }
-    }
-    pthread_mutex_unlock(&timers.lock);
-    return removed;
-}
-
 // MARK: - The hooks
 
 static SWIFTCC void enqueue_global(SwiftJob *job, enqueue_original original) {
     (void)original;
     pool_enqueue(job);
 }
+
+/// A delayed job's timer: the job goes to the pool when it fires.
+static void enqueue_when_due(void *job) { pool_enqueue(job); }
 
 static uint64_t after(uint64_t delay_ns) {
     uint64_t now = herald_monotonic_ns();
@@ -328,7 +180,7 @@ static uint64_t after(uint64_t delay_ns) {
 
 static SWIFTCC void enqueue_global_with_delay(unsigned long long delay_ns, SwiftJob *job, delay_original original) {
     (void)original;
-    if (timer_add(after(delay_ns), job, NULL, NULL) == 0) die("the timer thread could not start");
+    if (herald_timer_schedule(after(delay_ns), enqueue_when_due, job) == 0) die("the timer thread could not start");
 }
 
 /// A deadline on one of Swift's clocks (continuous, suspending): the time left
@@ -348,17 +200,15 @@ static SWIFTCC void enqueue_global_with_deadline(
     } else {
         delay = (uint64_t)(left_seconds * 1000000000LL + (nanoseconds - now_nanoseconds));
     }
-    if (timer_add(after(delay), job, NULL, NULL) == 0) die("the timer thread could not start");
+    if (herald_timer_schedule(after(delay), enqueue_when_due, job) == 0) die("the timer thread could not start");
 }
 
 int herald_executor_install(unsigned workers) {
     if (workers == 0) workers = 1;
     main_stop = eventfd(0, EFD_CLOEXEC);
     if (main_stop < 0) return errno;
-    pthread_once(&timers.once, timers_start);
-    if (timers.start_error != 0) return timers.start_error;
     for (unsigned i = 1; i <= workers; i++) {
-        int error = start_thread(pool_worker, (void *)(uintptr_t)i);
+        int error = herald_thread_start(pool_worker, (void *)(uintptr_t)i);
         if (error != 0) {
             // The threads already started only ever wait: without the hooks no job reaches them.
             return error;

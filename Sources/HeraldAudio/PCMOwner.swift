@@ -337,7 +337,7 @@ final class PCMOwner {
         let pcmFDs = device.pollDescriptors()
         var fds = [pollfd(fd: core.wakeup.fileDescriptor, events: Int16(POLLIN), revents: 0)] + pcmFDs
         let left = Self.stallTimeout - (ContinuousClock.now - lastProgress)
-        let timeout = max(1, left.pollMilliseconds &+ 1)
+        let timeout = max(1, left.pollMilliseconds)
         let ready = poll(&fds, nfds_t(fds.count), timeout)
         if ready > 0, !pcmFDs.isEmpty {
             // Required by alsa-lib: lets plugins (pulse) consume their wake-up

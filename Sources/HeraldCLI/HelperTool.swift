@@ -1,6 +1,7 @@
 internal import Foundation
 #if canImport(Glibc)
 internal import Glibc
+internal import HeraldSystem
 #endif
 
 /// A clipboard helper (`wl-paste`, `xclip`, `xsel`) run to completion with a
@@ -91,7 +92,7 @@ struct HelperTool {
                     "\(name) gave no answer within \(timeout.components.seconds) s; the application owning the clipboard may be hung")
             }
             var fds = open.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
-            let milliseconds = Int32(clamping: left.components.seconds * 1000 + left.components.attoseconds / 1_000_000_000_000_000 + 1)
+            let milliseconds = left.pollMilliseconds
             let ready = poll(&fds, nfds_t(fds.count), milliseconds)
             if ready < 0, errno == EINTR { continue }
             for entry in fds where entry.revents != 0 {

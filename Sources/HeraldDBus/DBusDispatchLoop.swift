@@ -361,10 +361,7 @@ final class DBusDispatchLoop: @unchecked Sendable {
         guard let earliest else { return -1 }
         let remaining = earliest - now
         if remaining <= .zero { return 0 }
-        let (seconds, attoseconds) = remaining.components
-        // Round up, so we never wake just before the deadline and spin.
-        let milliseconds = seconds * 1000 + (attoseconds + 999_999_999_999_999) / 1_000_000_000_000_000
-        return Int32(clamping: milliseconds)
+        return remaining.pollMilliseconds
     }
 
     private func expireCalls(now: ContinuousClock.Instant) {

@@ -1,4 +1,4 @@
-internal import AsyncHTTPClient
+internal import HeraldConfig
 internal import HeraldCore
 internal import HeraldEspeak
 internal import HeraldWorkersAI
@@ -15,7 +15,6 @@ enum EngineFactory {
     ) throws(EngineError) -> (engines: [any SpeechEngine], languages: [String?], release: @Sendable () async -> Void) {
         let cloudEntries = configuration.engines.filter { !$0.isOffline }
         var connection: WorkersAIConnection?
-        var client: HTTPClient?
         if !cloudEntries.isEmpty {
             let cloudflare = configuration.cloudflare
             do throws(WorkersAICredentialsError) {
@@ -24,9 +23,8 @@ enum EngineFactory {
                 let credentials = try WorkersAICredentials.resolve(
                     accountID: cloudflare.accountID, token: cloudflare.apiToken, tokenFile: cloudflare.apiTokenFile,
                     environment: environment)
-                let http = WorkersAIConnection.makeClient(stallTimeout: cloudflare.stallTimeout)
-                client = http
-                connection = WorkersAIConnection(credentials: credentials, baseURL: cloudflare.baseURL, client: http)
+                connection = .bounded(
+                    credentials: credentials, baseURL: cloudflare.baseURL, stallTimeout: cloudflare.stallTimeout)
             } catch {
                 logger.warning(
                     "cloud voices are off: \(error)",
@@ -49,7 +47,7 @@ enum EngineFactory {
                 logger.warning("engine left out: \(error)")
             }
         }
-        return (engines, languages, { [client] in try? await client?.shutdown() })
+        return (engines, languages, { [connection] in await connection?.shutdown() })
     }
 
     /// The format an engine's audio usually comes in (MP3 answers may differ;

@@ -1,3 +1,4 @@
+internal import HeraldConfig
 public import Logging
 internal import Glibc
 internal import HeraldCore

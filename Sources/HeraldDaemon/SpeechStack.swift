@@ -1,3 +1,4 @@
+public import HeraldConfig
 public import HeraldAudio
 public import HeraldCore
 internal import HeraldProsody

@@ -219,7 +219,7 @@ final class EspeakHelper {
     /// `poll`'s timeout for `deadline`: whole milliseconds, rounded up so the
     /// wait never ends before it.
     private static func pollTimeout(until deadline: ContinuousClock.Instant) -> Int32 {
-        max(0, (deadline - .now).pollMilliseconds &+ 1)
+        max(0, (deadline - .now).pollMilliseconds)
     }
 
     /// Kills the helper (a no-op once it is reaped) and collects it.

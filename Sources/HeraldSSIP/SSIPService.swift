@@ -62,7 +62,7 @@ public final class SSIPService: Service, Sendable, CustomStringConvertible {
     private let state = Locked(State())
 
     /// - Parameters:
-    ///   - socketPath: where to listen; see `defaultSocketPath(environment:)`.
+    ///   - socketPath: where to listen; heraldd's default is `Configuration.defaultSSIPSocketPath(environment:)`.
     ///   - speechdCompat: also listen on `$XDG_RUNTIME_DIR/speech-dispatcher/speechd.sock`
     ///     when no Speech Dispatcher does, so clients without `SPEECHD_ADDRESS` find Herald.
     ///   - voices: what `LIST SYNTHESIS_VOICES` offers and `SET … SYNTHESIS_VOICE` accepts.
@@ -82,14 +82,6 @@ public final class SSIPService: Service, Sendable, CustomStringConvertible {
     }
 
     public var description: String { "SSIPService(\(socketPath))" }
-
-    /// `$XDG_RUNTIME_DIR/herald/ssip.sock`; without `XDG_RUNTIME_DIR`,
-    /// `/tmp/herald-$UID/ssip.sock` (the folder is created 0700 and refused
-    /// if another user owns it, so nobody can stand in for the daemon).
-    public static func defaultSocketPath(environment: [String: String]) -> String {
-        if let runtime = environment["XDG_RUNTIME_DIR"], !runtime.isEmpty { return "\(runtime)/herald/ssip.sock" }
-        return "/tmp/herald-\(getuid())/ssip.sock"
-    }
 
     /// Where Speech Dispatcher listens and its clients look by default; nil without `XDG_RUNTIME_DIR`.
     public static func speechdSocketPath(environment: [String: String]) -> String? {

@@ -1,4 +1,4 @@
-internal import CHeraldExecutor
+internal import CHeraldTimer
 
 /// Sleeping for the daemon: `Task.sleep`'s behaviour (throws
 /// `CancellationError` at once when the task is cancelled) on Herald's timer
@@ -35,11 +35,8 @@ public enum Sleep {
 /// CLOCK_MONOTONIC `duration` from now, in nanoseconds; a duration too long
 /// to count is "never".
 private func saturatingDeadline(after duration: Duration) -> UInt64 {
-    let (seconds, attoseconds) = (max(0, duration.components.seconds), max(0, duration.components.attoseconds))
-    let (scaled, overflow) = UInt64(seconds).multipliedReportingOverflow(by: 1_000_000_000)
-    let (nanoseconds, overflow2) = scaled.addingReportingOverflow(UInt64(attoseconds / 1_000_000_000))
-    let (deadline, overflow3) = herald_monotonic_ns().addingReportingOverflow(nanoseconds)
-    return overflow || overflow2 || overflow3 ? .max : deadline
+    let (deadline, overflow) = herald_monotonic_ns().addingReportingOverflow(UInt64(max(0, duration.wholeNanoseconds)))
+    return overflow ? .max : deadline
 }
 
 /// One sleep: its continuation is resumed exactly once, by the timer (true)

@@ -311,7 +311,7 @@ private final class FakeSocketHandler: ChannelInboundHandler {
                 handler.send(WebSocketFrame(fin: true, opcode: .binary, data: ByteBuffer(bytes: frames[index])))
                 if index == 0 { handler.fake.notify(.firstAudioSent(sequence: flush.sequence)) }
                 if interval > .zero {
-                    handler.context?.eventLoop.scheduleTask(in: .nanoseconds(Int64(interval.nanoseconds))) { step(index + 1) }
+                    handler.context?.eventLoop.scheduleTask(in: TimeAmount(interval)) { step(index + 1) }
                 } else {
                     step(index + 1)
                 }
@@ -330,7 +330,7 @@ private final class FakeSocketHandler: ChannelInboundHandler {
         }
 
         if firstByteDelay > .zero {
-            context?.eventLoop.scheduleTask(in: .nanoseconds(Int64(firstByteDelay.nanoseconds))) { step(0) }
+            context?.eventLoop.scheduleTask(in: TimeAmount(firstByteDelay)) { step(0) }
         } else {
             step(0)
         }
@@ -358,12 +358,5 @@ private final class FakeSocketHandler: ChannelInboundHandler {
         let channel = context.channel
         closed.whenComplete { _ in channel.close(promise: nil) }
         self.context = nil
-    }
-}
-
-extension Duration {
-    var nanoseconds: Int64 {
-        let (seconds, attoseconds) = components
-        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
     }
 }

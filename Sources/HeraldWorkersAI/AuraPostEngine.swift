@@ -1,4 +1,4 @@
-internal import HeraldAudio
+internal import HeraldAudioDecoding
 public import HeraldCore
 public import Logging
 

@@ -1,5 +1,5 @@
 internal import FoundationEssentials
-internal import HeraldAudio
+internal import HeraldAudioDecoding
 internal import HeraldCore
 internal import HeraldSystem
 internal import Logging

@@ -35,12 +35,24 @@ public struct WorkersAIConnection: Sendable {
     /// three times that long fails too — MeloTTS answers only once the whole
     /// chunk is synthesised. The caller shuts it down.
     public static func makeClient(stallTimeout: Duration) -> HTTPClient {
-        func amount(_ duration: Duration) -> TimeAmount {
-            .nanoseconds(duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
-        }
         var configuration = HTTPClient.Configuration()
-        configuration.timeout = .init(connect: amount(stallTimeout), read: amount(stallTimeout * 3))
+        configuration.timeout = .init(connect: TimeAmount(stallTimeout), read: TimeAmount(stallTimeout * 3))
         return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }
+
+    /// A connection with an HTTP client of its own, bounded as `makeClient`
+    /// says: heraldd's engines share one, and `shutdown()` ends it once none
+    /// of them is used any more.
+    public static func bounded(
+        credentials: WorkersAICredentials, baseURL: String, stallTimeout: Duration
+    ) -> WorkersAIConnection {
+        WorkersAIConnection(credentials: credentials, baseURL: baseURL, client: makeClient(stallTimeout: stallTimeout))
+    }
+
+    /// Shuts down a client of the connection's own (`bounded`); the shared one is left alone.
+    public func shutdown() async {
+        guard client !== HTTPClient.shared else { return }
+        try? await client.shutdown()
     }
 
     /// `{base}/accounts/{account}/ai/run/{model}`.
@@ -68,9 +80,7 @@ public struct WorkersAIConnection: Sendable {
         let secrets = [credentials.token, text]
         let started = ContinuousClock.now
         do {
-            let (seconds, attoseconds) = timeout.components
-            let nanoseconds = seconds * 1_000_000_000 + attoseconds / 1_000_000_000
-            let response = try await client.execute(request, timeout: .nanoseconds(nanoseconds))
+            let response = try await client.execute(request, timeout: TimeAmount(timeout))
             let body = try await response.body.collect(upTo: maxAnswerBytes)
             let bytes = Array(body.readableBytesView)
             logger.debug(

@@ -78,13 +78,12 @@ final class WorkersAISocket: Sendable {
         }
         let (messages, continuation) = AsyncStream.makeStream(of: Message.self)
         let started = ContinuousClock.now
-        let timeoutNanoseconds = timeout.components.seconds * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000
-        let deadline = NIODeadline.now() + .nanoseconds(timeoutNanoseconds)
+        let deadline = NIODeadline.now() + TimeAmount(timeout)
         let channel: any Channel
         let upgrade: Upgrade
         do {
             let bootstrap = ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-                .connectTimeout(.nanoseconds(timeoutNanoseconds))
+                .connectTimeout(TimeAmount(timeout))
                 .channelOption(.socketOption(.tcp_nodelay), value: 1)
             let (connected, future) = try await bootstrap.connect(host: host, port: port) { channel in
                 channel.eventLoop.makeCompletedFuture {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Glibc
 import HeraldDaemon
+import HeraldExecutor
 import HeraldSystem
 import Logging
 

@@ -1,4 +1,5 @@
 import Foundation
+import HeraldAudioDecoding
 import HeraldCore
 import HeraldTesting
 import Testing

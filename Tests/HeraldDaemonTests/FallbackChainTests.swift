@@ -1,3 +1,4 @@
+import HeraldConfig
 import Foundation
 import HeraldCore
 import HeraldDaemon

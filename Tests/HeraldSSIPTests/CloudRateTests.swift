@@ -1,3 +1,4 @@
+import HeraldConfig
 import HeraldCore
 import HeraldDaemon
 import HeraldTesting

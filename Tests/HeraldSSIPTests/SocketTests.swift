@@ -1,5 +1,6 @@
 import Foundation
 import HeraldCore
+import HeraldConfig
 import HeraldSSIP
 import HeraldTesting
 import Logging
@@ -58,9 +59,9 @@ import Testing
 
     @Test func defaultPaths() {
         #expect(
-            SSIPService.defaultSocketPath(environment: ["XDG_RUNTIME_DIR": "/run/user/1000"])
+            Configuration.defaultSSIPSocketPath(environment: ["XDG_RUNTIME_DIR": "/run/user/1000"])
                 == "/run/user/1000/herald/ssip.sock")
-        #expect(SSIPService.defaultSocketPath(environment: [:]) == "/tmp/herald-\(getuid())/ssip.sock")
+        #expect(Configuration.defaultSSIPSocketPath(environment: [:]) == "/tmp/herald-\(getuid())/ssip.sock")
         #expect(
             SSIPService.speechdSocketPath(environment: ["XDG_RUNTIME_DIR": "/r"]) == "/r/speech-dispatcher/speechd.sock"
         )

@@ -1,5 +1,5 @@
 internal import Foundation
-internal import HeraldDaemon
+internal import HeraldConfig
 
 /// Reads the config the way heraldd does, so a file the daemon would refuse is
 /// reported with the file, line and key before anyone restarts it.

@@ -1,5 +1,5 @@
 internal import Foundation
-internal import HeraldDaemon
+internal import HeraldConfig
 internal import HeraldWorkersAI
 #if canImport(Glibc)
 internal import Glibc

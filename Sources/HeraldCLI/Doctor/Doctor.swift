@@ -1,5 +1,5 @@
 internal import Foundation
-internal import HeraldDaemon
+internal import HeraldConfig
 
 /// Runs every check of `herald doctor` in the order a reader fixes things:
 /// config, bus and daemon, sound, voices, credentials, the daemon's view of

@@ -1,5 +1,5 @@
 internal import HeraldDBus
-internal import HeraldDaemon
+internal import HeraldConfig
 
 /// Each engine as the running daemon sees it (`GetStatus`'s `engines`): ready,
 /// resting after a failure, or set aside until a restart, with its last error.

@@ -1,6 +1,7 @@
 internal import Foundation
 #if canImport(Glibc)
 internal import Glibc
+internal import HeraldSystem
 #endif
 
 /// Whether the Workers AI host answers on its port at all, asked before the
@@ -42,7 +43,7 @@ enum ServiceReachability {
         if connect(fd, address.ai_addr, address.ai_addrlen) == 0 { return nil }
         guard errno == EINPROGRESS else { return String(cString: strerror(errno)) }
         var pending = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
-        let milliseconds = Int32(timeout.components.seconds * 1000)
+        let milliseconds = timeout.pollMilliseconds
         var ready: Int32
         repeat { ready = poll(&pending, 1, milliseconds) } while ready < 0 && errno == EINTR
         guard ready > 0 else { return "no answer within \(timeout.components.seconds) s" }

@@ -1,5 +1,6 @@
 internal import HeraldCore
-internal import HeraldDaemon
+internal import HeraldSystem
+internal import HeraldConfig
 internal import HeraldWorkersAI
 internal import Logging
 
@@ -56,7 +57,7 @@ enum WorkersAIProbe {
                     fix: "try again later; espeak-ng speaks meanwhile")
             }
             let elapsed = ContinuousClock.now - started
-            let milliseconds = elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000
+            let milliseconds = elapsed.wholeMilliseconds
             return .pass(check, "accepted the token: \(model.name) spoke one word in \(milliseconds) ms")
         } catch let error as EngineError {
             return finding(for: error, model: model, credentials: credentials, baseURL: baseURL, configPath: configPath)

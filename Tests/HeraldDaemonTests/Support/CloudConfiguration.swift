@@ -1,3 +1,4 @@
+import HeraldConfig
 import HeraldDaemon
 import HeraldTesting
 

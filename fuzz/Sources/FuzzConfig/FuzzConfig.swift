@@ -1,4 +1,4 @@
-@testable internal import HeraldDaemon
+@testable internal import HeraldConfig
 internal import TOMLKit
 
 /// libFuzzer target: the text of a config file, through

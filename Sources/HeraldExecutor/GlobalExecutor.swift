@@ -1,4 +1,5 @@
 internal import CHeraldExecutor
+internal import HeraldSystem
 internal import Glibc
 
 /// Swift concurrency's global executor on Herald's own threads, for heraldd.

@@ -1,4 +1,4 @@
-internal import HeraldSSIP
+internal import Glibc
 internal import HeraldSystem
 
 extension Configuration {
@@ -8,7 +8,16 @@ extension Configuration {
     public func ssipSocketPath(environment: [String: String]? = nil) -> String {
         let environment = environment ?? ProcessEnvironment.current
         return ssipSocket.map { PathExpansion.expand($0, environment: environment) }
-            ?? SSIPService.defaultSocketPath(environment: environment)
+            ?? Self.defaultSSIPSocketPath(environment: environment)
+    }
+
+    /// `$XDG_RUNTIME_DIR/herald/ssip.sock`; without `XDG_RUNTIME_DIR`,
+    /// `/tmp/herald-$UID/ssip.sock` (the SSIP server creates the folder 0700
+    /// and refuses it if another user owns it, so nobody can stand in for the
+    /// daemon).
+    public static func defaultSSIPSocketPath(environment: [String: String]) -> String {
+        if let runtime = environment["XDG_RUNTIME_DIR"], !runtime.isEmpty { return "\(runtime)/herald/ssip.sock" }
+        return "/tmp/herald-\(getuid())/ssip.sock"
     }
 
     /// The API token file as the credentials reader opens it (only a leading
