@@ -49,10 +49,10 @@ struct HeraldDaemonCommand: ParsableCommand {
         let (configPath, greeting, exitWhenIdle) = (config, say, exitWhenIdle)
         try GlobalExecutor.runBlocking {
             do {
-                try await HeraldDaemon.run(
+                try await Daemon.run(
                     configPath: configPath, greeting: greeting, exitWhenIdle: exitWhenIdle, signals: signals,
                     logger: logger)
-            } catch let error as HeraldDaemon.StartError {
+            } catch let error as Daemon.StartError {
                 printError("heraldd: \(error)")
                 throw ExitCode(2)
             }

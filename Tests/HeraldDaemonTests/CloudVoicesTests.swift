@@ -22,17 +22,17 @@ struct CloudVoicesTests {
                 Configuration.Engine(model: "@cf/myshell-ai/melotts"), Configuration.Engine(model: "espeak-ng"),
             ]
             let (logger, _) = RecordingLogHandler.logger()
-            let stack = try await SpeechStack(
+            let pipeline = try await SpeechPipeline(
                 configuration: Configuration.cloud(fake, engines: engines, device: try config.makeCapture().name), logger: logger)
-            let voices = stack.voices
-            await stack.shutDown()
+            let voices = pipeline.voices
+            await pipeline.shutDown()
             let luna = voices.first { $0.id == "@cf/deepgram/aura-2-en:luna" }
             #expect(luna?.language == "en" && luna?.engine == "@cf/deepgram/aura-2-en")
             #expect(voices.first { $0.id == "@cf/deepgram/aura-2-es:javier" }?.language == "es")
             #expect(voices.first { $0.id == "@cf/myshell-ai/melotts:fr" }?.language == "fr")
             #expect(voices.filter { $0.engine == "@cf/deepgram/aura-2-en" }.count == 40)
             #expect(voices.contains { $0.engine == "espeak-ng" })
-            #expect(stack.engine.status.map(\.engine) == engines.map(\.model))
+            #expect(pipeline.engine.status.map(\.engine) == engines.map(\.model))
         }
     }
 
@@ -44,13 +44,13 @@ struct CloudVoicesTests {
             ]
             let (logger, _) = RecordingLogHandler.logger()
             let capture = try config.makeCapture()
-            let stack = try await SpeechStack(configuration: Configuration.cloud(fake, engines: engines, device: capture.name), logger: logger)
-            let events = SpeechEventLog(await stack.scheduler.events())
+            let pipeline = try await SpeechPipeline(configuration: Configuration.cloud(fake, engines: engines, device: capture.name), logger: logger)
+            let events = SpeechEventLog(await pipeline.scheduler.events())
             var settings = VoiceSettings()
             settings.voice = "@cf/deepgram/aura-2-es:javier"
-            let (id, _) = await stack.scheduler.speak(.text("Hola, buenos días."), priority: .message, client: ClientID("t"), settings: settings)
+            let (id, _) = await pipeline.scheduler.speak(.text("Hola, buenos días."), priority: .message, client: ClientID("t"), settings: settings)
             let end = await events.waitForEnd(of: id, timeout: .seconds(10))
-            await stack.shutDown()
+            await pipeline.shutDown()
             #expect(end?.event.kind == .ended)
             let upgrades = fake.requests.map(\.path)
             #expect(upgrades.contains { $0.contains("/aura-2-es?speaker=javier&") }, "\(upgrades)")
@@ -66,13 +66,13 @@ struct CloudVoicesTests {
                 Configuration.Engine(model: "@cf/deepgram/aura-2-en", transport: "post"),
                 Configuration.Engine(model: "@cf/myshell-ai/melotts"),
             ] {
-                let stack = try await SpeechStack(
+                let pipeline = try await SpeechPipeline(
                     configuration: Configuration.cloud(fake, engines: [engine, Configuration.Engine(model: "espeak-ng")], device: try config.makeCapture().name),
                     logger: logger)
-                let events = SpeechEventLog(await stack.scheduler.events())
-                let (id, _) = await stack.scheduler.speak(.text("One. Two."), priority: .message, client: ClientID("t"), settings: VoiceSettings())
+                let events = SpeechEventLog(await pipeline.scheduler.events())
+                let (id, _) = await pipeline.scheduler.speak(.text("One. Two."), priority: .message, client: ClientID("t"), settings: VoiceSettings())
                 let end = await events.waitForEnd(of: id, timeout: .seconds(10))
-                await stack.shutDown()
+                await pipeline.shutDown()
                 #expect(end?.event.kind == .ended, "\(engine)")
             }
             #expect(fake.requests.filter { $0.method == "POST" }.count >= 2 && fake.requests.contains { $0.method == "GET" })
@@ -101,9 +101,9 @@ struct CloudVoicesTests {
             configuration.cloudflare.apiToken = nil
             configuration.cloudflare.apiTokenFile = tokenFile
             let (logger, logs) = RecordingLogHandler.logger()
-            let stack = try await SpeechStack(configuration: configuration, logger: logger)
-            let voices = stack.voices
-            await stack.shutDown()
+            let pipeline = try await SpeechPipeline(configuration: configuration, logger: logger)
+            let voices = pipeline.voices
+            await pipeline.shutDown()
             #expect(voices.allSatisfy { $0.engine == "espeak-ng" })
             let warnings = logs.all.filter { $0.level >= .warning }
             #expect(warnings.count == 1, "\(warnings)")
@@ -117,9 +117,9 @@ struct CloudVoicesTests {
         configuration.audioDevice = try config.makeCapture().name
         configuration.engines = [Configuration.Engine(model: "@cf/deepgram/aura-2-en"), Configuration.Engine(model: "espeak-ng")]
         let (logger, logs) = RecordingLogHandler.logger()
-        let stack = try await SpeechStack(configuration: configuration, logger: logger, environment: [:])
-        let name = stack.engineName
-        await stack.shutDown()
+        let pipeline = try await SpeechPipeline(configuration: configuration, logger: logger, environment: [:])
+        let name = pipeline.engineName
+        await pipeline.shutDown()
         #expect(name == "espeak-ng")
         let warnings = logs.all.filter { $0.level >= .warning }
         #expect(warnings.count == 1 && warnings.first?.message.contains("CLOUDFLARE_ACCOUNT_ID") == true, "\(warnings)")

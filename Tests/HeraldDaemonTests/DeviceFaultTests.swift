@@ -19,11 +19,11 @@ struct DeviceFaultTests {
         var configuration = Configuration()
         configuration.audioDevice = "heraldlate"
         let (logger, logs) = RecordingLogHandler.logger()
-        let stack = try await SpeechStack(configuration: configuration, logger: logger)
-        let events = SpeechEventLog(await stack.scheduler.events())
+        let pipeline = try await SpeechPipeline(configuration: configuration, logger: logger)
+        let events = SpeechEventLog(await pipeline.scheduler.events())
         let client = ClientID("device")
 
-        let (long, _) = await stack.scheduler.speak(
+        let (long, _) = await pipeline.scheduler.speak(
             .text(String(repeating: "A long message that is cut off when the sound server goes away. ", count: 8)),
             priority: .message, client: client, settings: VoiceSettings())
         let began = await events.wait(for: long, timeout: .seconds(15)) { $0 == .began }
@@ -35,21 +35,21 @@ struct DeviceFaultTests {
         print("device gone: \(String(describing: failed?.event.kind)) after \(failed.map { $0.at - vanished } ?? .zero)")
         guard case .failed(let reason)? = failed?.event.kind else {
             Issue.record("the message did not fail: \(events.kinds(for: long))")
-            await stack.shutDown()
+            await pipeline.shutDown()
             return
         }
         #expect(reason.contains("audio device"), "\(reason)")
 
         // While the device is away, a message fails at once instead of waiting.
-        let (meanwhile, _) = await stack.scheduler.speak(.text("Nobody hears this."), priority: .message, client: client, settings: VoiceSettings())
+        let (meanwhile, _) = await pipeline.scheduler.speak(.text("Nobody hears this."), priority: .message, client: client, settings: VoiceSettings())
         let meanwhileEnd = await events.waitForEnd(of: meanwhile, timeout: .seconds(10))
         #expect(meanwhileEnd.map { if case .failed = $0.event.kind { true } else { false } } == true)
 
         pulse = try PrivatePulseAudio(socket: socket, directory: config.directory)
         defer { pulse.stop() }
-        let (next, _) = await stack.scheduler.speak(.text("The sound is back."), priority: .message, client: client, settings: VoiceSettings())
+        let (next, _) = await pipeline.scheduler.speak(.text("The sound is back."), priority: .message, client: client, settings: VoiceSettings())
         let nextEnd = await events.waitForEnd(of: next, timeout: .seconds(15))
-        await stack.shutDown()
+        await pipeline.shutDown()
         #expect(nextEnd?.event.kind == .ended, "\(events.kinds(for: next))")
         let errors = logs.all.filter { $0.level >= .error }
         #expect(errors.count == 1, "reported once: \(errors)")

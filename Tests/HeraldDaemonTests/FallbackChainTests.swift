@@ -40,31 +40,31 @@ struct FallbackChainTests {
         var logs: [RecordingLogHandler.Entry]
     }
 
-    /// Speaks `text` through a stack on the fake and returns what was heard and said.
+    /// Speaks `text` through a pipeline on the fake and returns what was heard and said.
     func speak(
         _ text: String = Self.text, fake: FakeWorkersAI, engines: [Configuration.Engine] = Self.chain,
-        before: (SpeechStack) async throws -> Void = { _ in }
+        before: (SpeechPipeline) async throws -> Void = { _ in }
     ) async throws -> Outcome {
         let capture = try config.makeCapture()
         var configuration = Configuration.cloud(fake, engines: engines, device: capture.name)
         configuration.cloudflare.stallTimeout = .milliseconds(700)
         let (logger, logs) = RecordingLogHandler.logger(label: "test.fallback")
-        let stack = try await SpeechStack(configuration: configuration, logger: logger)
-        let events = SpeechEventLog(await stack.scheduler.events())
+        let pipeline = try await SpeechPipeline(configuration: configuration, logger: logger)
+        let events = SpeechEventLog(await pipeline.scheduler.events())
         do {
-            try await before(stack)
-            let (id, _) = await stack.scheduler.speak(.text(text), priority: .message, client: client, settings: VoiceSettings())
+            try await before(pipeline)
+            let (id, _) = await pipeline.scheduler.speak(.text(text), priority: .message, client: client, settings: VoiceSettings())
             let end = await events.waitForEnd(of: id, timeout: .seconds(30))
             #expect(end != nil, "no final event: \(events.kinds(for: id))")
-            let status = stack.engine.status
-            await stack.shutDown()
+            let status = pipeline.engine.status
+            await pipeline.shutDown()
             let wav = try capture.wav()
             let entries = logs.all
             return Outcome(
                 kinds: events.kinds(for: id), seconds: wav.seconds, rate: wav.sampleRate,
                 warnings: entries.filter { $0.level >= .warning }, status: status, logs: entries)
         } catch {
-            await stack.shutDown()
+            await pipeline.shutDown()
             throw error
         }
     }
@@ -163,17 +163,17 @@ struct FallbackChainTests {
             var configuration = Configuration.cloud(fake, engines: Self.chain, device: try config.makeCapture().name)
             configuration.cloudflare.cooldown = .seconds(1)
             let (logger, _) = RecordingLogHandler.logger()
-            let stack = try await SpeechStack(configuration: configuration, logger: logger)
-            let events = SpeechEventLog(await stack.scheduler.events())
-            let (first, _) = await stack.scheduler.speak(.text("Said by the POST voice."), priority: .message, client: client, settings: VoiceSettings())
+            let pipeline = try await SpeechPipeline(configuration: configuration, logger: logger)
+            let events = SpeechEventLog(await pipeline.scheduler.events())
+            let (first, _) = await pipeline.scheduler.speak(.text("Said by the POST voice."), priority: .message, client: client, settings: VoiceSettings())
             _ = await events.waitForEnd(of: first, timeout: .seconds(10))
-            let resting = stack.engine.status[0].state
+            let resting = pipeline.engine.status[0].state
             fake.inject(nil)
             try await Task.sleep(for: .milliseconds(1_600))  // the rest, and the socket's reconnect backoff after one failure
-            let (second, _) = await stack.scheduler.speak(.text("Streamed again."), priority: .message, client: client, settings: VoiceSettings())
+            let (second, _) = await pipeline.scheduler.speak(.text("Streamed again."), priority: .message, client: client, settings: VoiceSettings())
             let end = await events.waitForEnd(of: second, timeout: .seconds(10))
-            let ready = stack.engine.status[0].state
-            await stack.shutDown()
+            let ready = pipeline.engine.status[0].state
+            await pipeline.shutDown()
             #expect(resting != .ready)
             #expect(end?.event.kind == .ended)
             #expect(fake.socketMessages.contains(#"{"text":"Streamed again. ","type":"Speak"}"#))
@@ -211,20 +211,20 @@ struct FallbackChainTests {
             let capture = try config.makeCapture()
             let configuration = Configuration.cloud(fake, engines: Self.chain, device: capture.name)
             let (logger, _) = RecordingLogHandler.logger(label: "test.fallback")
-            let stack = try await SpeechStack(configuration: configuration, logger: logger)
-            let events = SpeechEventLog(await stack.scheduler.events())
-            let (long, _) = await stack.scheduler.speak(
+            let pipeline = try await SpeechPipeline(configuration: configuration, logger: logger)
+            let events = SpeechEventLog(await pipeline.scheduler.events())
+            let (long, _) = await pipeline.scheduler.speak(
                 .text(String(repeating: "A long sentence that streams slowly. ", count: 10)), priority: .message, client: client,
                 settings: VoiceSettings())
             let began = try #require(await events.wait(for: long, timeout: .seconds(10)) { $0 == .began })
             try await Task.sleep(until: began.at + .milliseconds(400), clock: .continuous)
-            await stack.scheduler.cancel(.all)
+            await pipeline.scheduler.cancel(.all)
             _ = await events.waitForEnd(of: long, timeout: .seconds(2))
             let framesAtCancel = capture.framesWritten
             let short = "Short and sweet."
-            let (next, _) = await stack.scheduler.speak(.text(short), priority: .message, client: client, settings: VoiceSettings())
+            let (next, _) = await pipeline.scheduler.speak(.text(short), priority: .message, client: client, settings: VoiceSettings())
             let end = await events.waitForEnd(of: next, timeout: .seconds(10))
-            await stack.shutDown()
+            await pipeline.shutDown()
             let after = Double(capture.framesWritten - framesAtCancel) / 24_000
             let expected = Double(short.count * FakeWorkersAI.millisecondsPerCharacter) / 1000
             print("after the cancel: \(after) s written, the next message is \(expected) s")

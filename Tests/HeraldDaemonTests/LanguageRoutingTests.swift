@@ -18,28 +18,28 @@ struct LanguageRoutingTests {
 
     func withStack(
         _ fake: FakeWorkersAI, engines: [Configuration.Engine], voices: [String: String] = [:],
-        _ body: (SpeechStack, SpeechEventLog, RecordingLogHandler.Store) async throws -> Void
+        _ body: (SpeechPipeline, SpeechEventLog, RecordingLogHandler.Store) async throws -> Void
     ) async throws -> ALSATestConfig.CapturePCM {
         let capture = try config.makeCapture()
         var configuration = Configuration.cloud(fake, engines: engines, device: capture.name)
         configuration.defaultVoices = voices
         let (logger, logs) = RecordingLogHandler.logger()
-        let stack = try await SpeechStack(configuration: configuration, logger: logger)
-        let events = SpeechEventLog(await stack.scheduler.events())
+        let pipeline = try await SpeechPipeline(configuration: configuration, logger: logger)
+        let events = SpeechEventLog(await pipeline.scheduler.events())
         do {
-            try await body(stack, events, logs)
+            try await body(pipeline, events, logs)
         } catch {
-            await stack.shutDown()
+            await pipeline.shutDown()
             throw error
         }
-        await stack.shutDown()
+        await pipeline.shutDown()
         return capture
     }
 
-    func say(_ stack: SpeechStack, _ events: SpeechEventLog, _ content: UtteranceContent, language: String?) async -> SpeechEventKind? {
+    func say(_ pipeline: SpeechPipeline, _ events: SpeechEventLog, _ content: UtteranceContent, language: String?) async -> SpeechEventKind? {
         var settings = VoiceSettings()
         settings.language = language
-        let (id, _) = await stack.scheduler.speak(content, priority: .text, client: ClientID("t"), settings: settings)
+        let (id, _) = await pipeline.scheduler.speak(content, priority: .text, client: ClientID("t"), settings: settings)
         return await events.waitForEnd(of: id, timeout: .seconds(20))?.event.kind
     }
 
@@ -52,10 +52,10 @@ struct LanguageRoutingTests {
                 engines: [
                     .init(model: Self.english), .init(model: Self.spanish), .init(model: "espeak-ng"),
                 ]
-            ) { stack, events, _ in
-                #expect(await say(stack, events, .text("Buenos días a todos."), language: "es") == .ended)
-                #expect(await say(stack, events, .text("Good morning everyone."), language: "en-GB") == .ended)
-                #expect(await say(stack, events, .text("Hasta luego."), language: "es_MX") == .ended)
+            ) { pipeline, events, _ in
+                #expect(await say(pipeline, events, .text("Buenos días a todos."), language: "es") == .ended)
+                #expect(await say(pipeline, events, .text("Good morning everyone."), language: "en-GB") == .ended)
+                #expect(await say(pipeline, events, .text("Hasta luego."), language: "es_MX") == .ended)
             }
             #expect(fake.socketMessages(for: Self.spanish).filter { $0.contains("Speak") } == [Self.speak("Buenos días a todos."), Self.speak("Hasta luego.")])
             #expect(fake.socketMessages(for: Self.english).filter { $0.contains("Speak") } == [Self.speak("Good morning everyone.")])
@@ -65,9 +65,9 @@ struct LanguageRoutingTests {
     @Test func xmlLangSwitchesEnginesMidDocument() async throws {
         try await FallbackChainTests.withFake { fake in
             _ = try await withStack(fake, engines: [.init(model: Self.english), .init(model: Self.spanish), .init(model: "espeak-ng")]) {
-                stack, events, _ in
+                pipeline, events, _ in
                 let ssml = #"<speak xml:lang="en">Hello there. <s xml:lang="es">Hola amigos.</s> Goodbye now.</speak>"#
-                #expect(await say(stack, events, .ssml(ssml), language: nil) == .ended)
+                #expect(await say(pipeline, events, .ssml(ssml), language: nil) == .ended)
             }
             let english = fake.socketMessages(for: Self.english).filter { $0.contains("Speak") }
             let spanish = fake.socketMessages(for: Self.spanish).filter { $0.contains("Speak") }
@@ -80,8 +80,8 @@ struct LanguageRoutingTests {
         try await FallbackChainTests.withFake { fake in
             _ = try await withStack(
                 fake, engines: [.init(model: Self.english), .init(model: "@cf/myshell-ai/melotts", language: "es"), .init(model: "espeak-ng")]
-            ) { stack, events, _ in
-                #expect(await say(stack, events, .text("Buenas noches."), language: "es") == .ended)
+            ) { pipeline, events, _ in
+                #expect(await say(pipeline, events, .text("Buenas noches."), language: "es") == .ended)
             }
             let melo = try #require(fake.requests.first { $0.method == "POST" })
             #expect(melo.path.hasSuffix("/@cf/myshell-ai/melotts"))
@@ -91,8 +91,8 @@ struct LanguageRoutingTests {
 
     @Test func espeakSpeaksALanguageNoCloudEngineHas() async throws {
         try await FallbackChainTests.withFake { fake in
-            let capture = try await withStack(fake, engines: [.init(model: Self.english), .init(model: "espeak-ng")]) { stack, events, logs in
-                #expect(await say(stack, events, .text("Guten Morgen."), language: "de") == .ended)
+            let capture = try await withStack(fake, engines: [.init(model: Self.english), .init(model: "espeak-ng")]) { pipeline, events, logs in
+                #expect(await say(pipeline, events, .text("Guten Morgen."), language: "de") == .ended)
                 #expect(logs.all.filter { $0.level >= .notice }.isEmpty, "espeak-ng speaks German: \(logs.all)")
             }
             #expect(try capture.wav().sampleRate == 22_050)
@@ -102,9 +102,9 @@ struct LanguageRoutingTests {
 
     @Test func anUnknownLanguageFallsBackWithOneLine() async throws {
         try await FallbackChainTests.withFake { fake in
-            _ = try await withStack(fake, engines: [.init(model: Self.english), .init(model: "espeak-ng")]) { stack, events, logs in
-                #expect(await say(stack, events, .text("Blorp zing."), language: "x-klingon") == .ended)
-                #expect(await say(stack, events, .text("Zing blorp."), language: "x-klingon") == .ended)
+            _ = try await withStack(fake, engines: [.init(model: Self.english), .init(model: "espeak-ng")]) { pipeline, events, logs in
+                #expect(await say(pipeline, events, .text("Blorp zing."), language: "x-klingon") == .ended)
+                #expect(await say(pipeline, events, .text("Zing blorp."), language: "x-klingon") == .ended)
                 let lines = logs.all.filter { $0.level >= .notice }
                 #expect(lines.count == 1 && lines.first?.metadata["herald.language"] == "x", "\(lines)")
             }
@@ -117,8 +117,8 @@ struct LanguageRoutingTests {
             _ = try await withStack(
                 fake, engines: [.init(model: Self.english), .init(model: Self.spanish), .init(model: "espeak-ng")],
                 voices: ["es": "\(Self.spanish):javier"]
-            ) { stack, events, _ in
-                #expect(await say(stack, events, .text("Hola."), language: "es") == .ended)
+            ) { pipeline, events, _ in
+                #expect(await say(pipeline, events, .text("Hola."), language: "es") == .ended)
             }
             #expect(fake.requests.contains { $0.path.contains("aura-2-es?speaker=javier&") }, "\(fake.requests.map(\.path))")
         }

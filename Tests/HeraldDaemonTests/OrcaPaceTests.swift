@@ -17,10 +17,10 @@ import Testing
 struct OrcaPaceTests {
     let client = ClientID("orca")
 
-    /// heraldd's speech stack on a config naming only aura-2-en (luna) and espeak-ng.
-    static func stack(
+    /// heraldd's speech pipeline on a config naming only aura-2-en (luna) and espeak-ng.
+    static func pipeline(
         _ fake: FakeWorkersAI, limits: DeepgramLimits, connections: Int
-    ) async throws -> (SpeechStack, SpeechEventLog, RecordingLogHandler.Store) {
+    ) async throws -> (SpeechPipeline, SpeechEventLog, RecordingLogHandler.Store) {
         let capture = try ALSATestConfig.shared.makeCapture()
         var configuration = Configuration.cloud(
             fake,
@@ -30,8 +30,8 @@ struct OrcaPaceTests {
             ], device: capture.name)
         configuration.cloudflare.deepgramLimits = limits
         let (logger, logs) = RecordingLogHandler.logger(label: "test.orca")
-        let stack = try await SpeechStack(configuration: configuration, logger: logger)
-        return (stack, SpeechEventLog(await stack.scheduler.events()), logs)
+        let pipeline = try await SpeechPipeline(configuration: configuration, logger: logger)
+        return (pipeline, SpeechEventLog(await pipeline.scheduler.events()), logs)
     }
 
     @Test func theConfiguredVoiceSpeaksEveryMessageThatBegins() async throws {
@@ -39,20 +39,20 @@ struct OrcaPaceTests {
             let limits = DeepgramLimits(window: .seconds(4), flushes: 3)
             fake.setLimits(.init(window: limits.window, flushesPerSocket: limits.flushes, maxSockets: 4))
             fake.delayFirstByte(by: .milliseconds(100))
-            let (stack, events, logs) = try await Self.stack(fake, limits: limits, connections: 2)
+            let (pipeline, events, logs) = try await Self.pipeline(fake, limits: limits, connections: 2)
             var ids: [UtteranceID] = []
             let pauses = Array(repeating: 400, count: 20) + Array(repeating: 100, count: 10)
             for (index, pause) in pauses.enumerated() {
-                await stack.scheduler.cancel(.client(client))
-                let (id, _) = await stack.scheduler.speak(
+                await pipeline.scheduler.cancel(.client(client))
+                let (id, _) = await pipeline.scheduler.speak(
                     .text("Item \(index), link."), priority: .message, client: client, settings: VoiceSettings())
                 ids.append(id)
                 try await Task.sleep(for: .milliseconds(pause))
             }
             let last = try #require(ids.last)
             #expect(await events.waitForEnd(of: last, timeout: .seconds(10)) != nil)
-            let status = stack.engine.status
-            await stack.shutDown()
+            let status = pipeline.engine.status
+            await pipeline.shutDown()
 
             let began = ids.filter { id in events.kinds(for: id).contains(.began) }
             let (requests, posts) = fake.totals
@@ -83,14 +83,14 @@ struct OrcaPaceTests {
         try await FallbackChainTests.withFake { fake in
             let limits = DeepgramLimits(window: .seconds(30), flushes: 1)
             fake.setLimits(.init(window: limits.window, flushesPerSocket: limits.flushes, requestWindow: .seconds(30), requestsPerWindow: 2))
-            let (stack, events, logs) = try await Self.stack(fake, limits: limits, connections: 1)
+            let (pipeline, events, logs) = try await Self.pipeline(fake, limits: limits, connections: 1)
             var ends: [SpeechEventKind?] = []
             for index in 0..<6 {
-                let (id, _) = await stack.scheduler.speak(
+                let (id, _) = await pipeline.scheduler.speak(
                     .text("Message \(index)."), priority: .message, client: client, settings: VoiceSettings())
                 ends.append(await events.waitForEnd(of: id, timeout: .seconds(10))?.event.kind)
             }
-            await stack.shutDown()
+            await pipeline.shutDown()
             let fellBack = logs.all.filter { $0.message.contains("next engine") }
             print("every path limited: ends \(ends); logged \(fellBack.map { "\($0.metadata["herald.reason"] ?? "")" })")
             // One flush on the socket, one POST (the upgrade took the other request), then 429: espeak-ng.

@@ -44,8 +44,8 @@ struct SoakTests {
         var (logger, logs) = RecordingLogHandler.logger()
         // As a daemon runs: debug lines kept in the test's memory would count as the daemon's growth.
         logger.logLevel = .info
-        let stack = try await SpeechStack(configuration: configuration, logger: logger)
-        let events = SpeechEventLog(await stack.scheduler.events())
+        let pipeline = try await SpeechPipeline(configuration: configuration, logger: logger)
+        let events = SpeechEventLog(await pipeline.scheduler.events())
         var outcomes: [String: Int] = [:]
         var slowest = Duration.zero
         var rss: [Int] = []
@@ -58,11 +58,11 @@ struct SoakTests {
             if index % 2 == 0 { fake.dropSockets() }
             let text = "Message \(index) of the soak."
             let sent = ContinuousClock.now
-            let (id, _) = await stack.scheduler.speak(.text(text), priority: .message, client: ClientID("soak"), settings: VoiceSettings())
+            let (id, _) = await pipeline.scheduler.speak(.text(text), priority: .message, client: ClientID("soak"), settings: VoiceSettings())
             if fault == .ignoreClear || index % 7 == 3 {
                 // Interrupt it mid-stream: a Clear, answered or not.
                 _ = await events.wait(for: id, timeout: .seconds(5)) { $0 == .began }
-                await stack.scheduler.cancel(.message(id))
+                await pipeline.scheduler.cancel(.message(id))
             }
             guard let end = await events.waitForEnd(of: id, timeout: .seconds(15)) else {
                 Issue.record("message \(index) (\(String(describing: fault))) did not end: \(events.kinds(for: id))")
@@ -81,7 +81,7 @@ struct SoakTests {
             if index == count / 10 || index == count - 1, let bytes = processResidentBytes() { rss.append(bytes) }
             events.forget(id)
         }
-        await stack.shutDown()
+        await pipeline.shutDown()
         await fake.stop()
         let growth = rss.count == 2 ? Double(rss[1] - rss[0]) / 1_048_576 : 0
         print(

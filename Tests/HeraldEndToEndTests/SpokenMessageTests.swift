@@ -55,7 +55,7 @@ import Testing
         }
         #expect(
             lost.isEmpty,
-            "signals lost for a message spoken right after heraldd took its name (SpeechBusService subscribes to the scheduler's events only in run(), after start() has exported the object and taken the name): \(lost)")
+            "signals lost for a message spoken right after heraldd took its name (Speech1Service subscribes to the scheduler's events only in run(), after start() has exported the object and taken the name): \(lost)")
     }
 
     @Test func ssmlMarksArriveInOrderBetweenBeganAndEnded() async throws {

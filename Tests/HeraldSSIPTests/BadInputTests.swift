@@ -12,7 +12,7 @@ import Testing
     /// Checks that a bystander connection still gets answers.
     static func stillServed(_ bystander: SSIPTestClient, _ server: SSIPTestServer) async throws {
         let reply = try await bystander.command("GET OUTPUT_MODULE", timeout: .seconds(2))
-        #expect(reply == ["251-\(server.stack.engineName)", "251 OK GET RETURNED"])
+        #expect(reply == ["251-\(server.pipeline.engineName)", "251 OK GET RETURNED"])
     }
 
     @Test func arbitraryBytesAndInvalidUTF8() async throws {
@@ -60,7 +60,7 @@ import Testing
 
     @Test func disconnectsInTheMiddleOfSpeakData() async throws {
         try await SSIPTestServer.with(limits: Self.limits) { server in
-            let events = SpeechEventLog(await server.stack.scheduler.events())
+            let events = SpeechEventLog(await server.pipeline.scheduler.events())
             let bystander = try server.connect()
             for partial in ["", "half a line without its end", "a whole line\r\nand no terminator\r\n"] {
                 let client = try server.connect()

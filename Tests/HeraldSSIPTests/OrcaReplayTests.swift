@@ -37,7 +37,7 @@ struct OrcaReplayTests {
             let asked = ContinuousClock.now
             let answer = try await probe.command("GET OUTPUT_MODULE", timeout: .seconds(2))
             let answeredIn = ContinuousClock.now - asked
-            #expect(answer == ["251-\(server.stack.engineName)", "251 OK GET RETURNED"])
+            #expect(answer == ["251-\(server.pipeline.engineName)", "251 OK GET RETURNED"])
             #expect(answeredIn < .seconds(2))
 
             _ = try await orca.waitForEvent(702, id: id, timeout: .seconds(20))

@@ -37,10 +37,10 @@ import Testing
         try await SSIPTestServer.with { server in
             let modules = try await ChildRun.run(
                 "spd-say", ["-O"], environment: server.clientEnvironment, timeout: .seconds(10))
-            #expect(modules.exitCode == 0 && modules.output.contains(server.stack.engineName), "\(modules.output)")
+            #expect(modules.exitCode == 0 && modules.output.contains(server.pipeline.engineName), "\(modules.output)")
             let voices = try await ChildRun.run(
                 "spd-say", ["-L"], environment: server.clientEnvironment, timeout: .seconds(10))
-            let english = try #require(server.stack.voices.first { $0.language.hasPrefix("en") })
+            let english = try #require(server.pipeline.voices.first { $0.language.hasPrefix("en") })
             #expect(voices.exitCode == 0 && voices.output.contains(english.name), "\(voices.output.prefix(500))")
         }
     }

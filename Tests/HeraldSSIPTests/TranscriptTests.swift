@@ -3,7 +3,7 @@ import HeraldCore
 import HeraldTesting
 import Testing
 
-/// Runs `Transcripts` over a real socket against the real stack.
+/// Runs `Transcripts` over a real socket against the real pipeline.
 @Suite struct TranscriptTests {
     static let cases: [(name: String, script: String, ending: String)] = Transcripts.all.flatMap {
         [($0.name, $0.script, "\r\n"), ($0.name, $0.script, "\n")]
@@ -13,11 +13,11 @@ import Testing
     /// after another), so the suite claims a single capture PCM.
     @Test func transcripts() async throws {
         try await SSIPTestServer.with { server in
-            let voice = try #require(server.stack.voices.first { $0.language == "en-us" } ?? server.stack.voices.first)
+            let voice = try #require(server.pipeline.voices.first { $0.language == "en-us" } ?? server.pipeline.voices.first)
             for (name, script, ending) in Self.cases {
                 let filled = script.replacing("$VOICE_LANGUAGE", with: voice.language)
                     .replacing("$VOICE", with: voice.name)
-                    .replacing("$MODULE", with: server.stack.engineName)
+                    .replacing("$MODULE", with: server.pipeline.engineName)
                 let client = try server.connect()
                 defer { client.close() }
                 try await TranscriptRunner(client: client, ending: ending)

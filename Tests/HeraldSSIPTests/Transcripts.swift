@@ -2,7 +2,7 @@
 /// `>` is a line the client sends, `<` a line the server must answer, `#` a
 /// comment. In expected lines `{n}` is any number and `{name}` a number
 /// that must be the same wherever `name` appears again. `$VOICE`, `$VOICE_LANGUAGE`
-/// and `$MODULE` are filled in with a voice and the engine of the running stack.
+/// and `$MODULE` are filled in with a voice and the engine of the running pipeline.
 /// Every transcript is run with CRLF and with bare LF line endings.
 enum Transcripts {
     static let all: [(name: String, script: String)] = [

@@ -6,11 +6,11 @@ import HeraldSSIP
 import HeraldTesting
 import Logging
 
-/// The real speech stack (`SpeechStack`: scheduler, player, espeak-ng, ALSA
+/// The real speech pipeline (`SpeechPipeline`: scheduler, player, espeak-ng, ALSA
 /// sink into a capture PCM) with an `SSIPService` on a socket of its own,
 /// as heraldd would run them.
 struct SSIPTestServer: Sendable {
-    let stack: SpeechStack
+    let pipeline: SpeechPipeline
     let service: SSIPService
     let socketPath: String
     let capture: ALSATestConfig.CapturePCM
@@ -23,7 +23,7 @@ struct SSIPTestServer: Sendable {
         return folder.path
     }
 
-    /// Runs `body` with a server; always stops it (and its stack) afterwards.
+    /// Runs `body` with a server; always stops it (and its pipeline) afterwards.
     /// - Parameter configure: changes to the daemon's configuration (engines, credentials).
     static func with<T: Sendable>(
         paced: Bool = false, route: ALSATestConfig.Route? = nil, limits: SSIPService.Limits = .init(),
@@ -35,20 +35,20 @@ struct SSIPTestServer: Sendable {
         configure(&configuration)
         configuration.audioDevice = capture.name
         let (logger, logs) = RecordingLogHandler.logger(label: "ssip-test")
-        let stack = try await SpeechStack(configuration: configuration, logger: logger)
+        let pipeline = try await SpeechPipeline(configuration: configuration, logger: logger)
         let socketPath = makeSocketFolder() + "/ssip.sock"
         let service = SSIPService(
-            socketPath: socketPath, scheduler: stack.scheduler, voices: stack.voices,
-            outputModules: [stack.engineName], limits: limits, logger: logger)
+            socketPath: socketPath, scheduler: pipeline.scheduler, voices: pipeline.voices,
+            outputModules: [pipeline.engineName], limits: limits, logger: logger)
         do {
             try await service.bind()
         } catch {
-            await stack.shutDown()
+            await pipeline.shutDown()
             throw error
         }
         let running = Task { try await service.run() }
         let server = SSIPTestServer(
-            stack: stack, service: service, socketPath: socketPath, capture: capture, logs: logs)
+            pipeline: pipeline, service: service, socketPath: socketPath, capture: capture, logs: logs)
         do {
             let result = try await body(server)
             try await server.stop(running)
@@ -62,7 +62,7 @@ struct SSIPTestServer: Sendable {
     private func stop(_ running: Task<Void, any Error>) async throws {
         running.cancel()
         try await running.value
-        await stack.shutDown()
+        await pipeline.shutDown()
     }
 
     func connect() throws -> SSIPTestClient { try SSIPTestClient(path: socketPath) }

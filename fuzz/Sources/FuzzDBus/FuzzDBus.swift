@@ -8,7 +8,7 @@ internal import HeraldCore
 /// format. libdbus demarshals and validates it (`dbus_message_demarshal`),
 /// `DBusMarshalling.read` turns the body into `DBusValue`s as the router
 /// does, and the daemon's argument readers take them as its `Speak`, `Char`,
-/// `Key`, `Export` and control methods would (`SpeechRequest`). The values are
+/// `Key`, `Export` and control methods would (`Speech1Arguments`). The values are
 /// then written back into a new message, whose checks must refuse, never
 /// abort, whatever was read. A D-Bus error is a fine answer; a trap is not.
 ///
@@ -47,14 +47,14 @@ enum DBusArgumentReaders {
     static let voices = [Voice(id: "espeak-ng:en", name: "English", language: "en", engine: "espeak-ng")]
 
     static func take(_ call: DBusMethodCall) {
-        _ = try? SpeechRequest.scope(call.string(0), sender: call.sender)
-        _ = try? SpeechRequest.priority(call.string(1))
-        if let text = try? call.string(0) { try? SpeechRequest.validate(text: text) }
+        _ = try? Speech1Arguments.scope(call.string(0), sender: call.sender)
+        _ = try? Speech1Arguments.priority(call.string(1))
+        if let text = try? call.string(0) { try? Speech1Arguments.validate(text: text) }
         for index in 0..<3 {
-            if let options = try? call.dictionary(index) { _ = try? SpeechRequest.options(options, voices: voices) }
+            if let options = try? call.dictionary(index) { _ = try? Speech1Arguments.options(options, voices: voices) }
         }
         _ = try? call.expect(signature: "ssa{sv}")
-        _ = SpeechRequest.client(sender: call.sender, name: try? call.string(0))
+        _ = Speech1Arguments.client(sender: call.sender, name: try? call.string(0))
         for value in call.arguments { _ = (value.signature, value.unwrapped) }
     }
 }

@@ -6,13 +6,13 @@ public import ServiceLifecycle
 /// `org.herald.Speech1` on the session bus: the methods of the contract wired
 /// to the scheduler, its events sent as signals, and clients that leave the
 /// bus forgotten.
-public struct SpeechBusService: Service, CustomStringConvertible {
+public struct Speech1Service: Service, CustomStringConvertible {
     public static let busName = "org.herald.Speech1"
     public static let objectPath = "/org/herald/Speech1"
     public static let interface = "org.herald.Speech1"
 
     let connection: DBusConnection
-    let stack: SpeechStack
+    let pipeline: SpeechPipeline
     let logger: Logger
     /// Subscribed before the name is taken, so nothing a client does the
     /// moment it sees the name is missed.
@@ -20,14 +20,14 @@ public struct SpeechBusService: Service, CustomStringConvertible {
     private let departures: AsyncStream<DBusNameOwnerChange>
     private let departed = DepartedClients()
 
-    public var description: String { "SpeechBusService" }
+    public var description: String { "Speech1Service" }
 
     private init(
-        connection: DBusConnection, stack: SpeechStack, events: AsyncStream<SpeechEvent>,
+        connection: DBusConnection, pipeline: SpeechPipeline, events: AsyncStream<SpeechEvent>,
         departures: AsyncStream<DBusNameOwnerChange>, logger: Logger
     ) {
         self.connection = connection
-        self.stack = stack
+        self.pipeline = pipeline
         self.events = events
         self.departures = departures
         self.logger = logger
@@ -38,16 +38,16 @@ public struct SpeechBusService: Service, CustomStringConvertible {
 
     /// Connects, exports the object and takes the name. Throws when another
     /// daemon owns the name, so a second instance exits with a clear message.
-    public static func start(stack: SpeechStack, logger: Logger) async throws(DBusError) -> SpeechBusService {
+    public static func start(pipeline: SpeechPipeline, logger: Logger) async throws(DBusError) -> Speech1Service {
         let connection = try await DBusConnection.session(logger: logger)
-        let service = SpeechBusService(
-            connection: connection, stack: stack, events: await stack.scheduler.events(),
+        let service = Speech1Service(
+            connection: connection, pipeline: pipeline, events: await pipeline.scheduler.events(),
             departures: try await connection.nameOwnerChanges(), logger: logger)
         try connection.export(service.object())
         guard try await connection.requestName(busName) else {
             await connection.close()
             throw DBusError(
-                name: SpeechRequest.errorPrefix + "AlreadyRunning",
+                name: Speech1Arguments.errorPrefix + "AlreadyRunning",
                 message: "another Herald daemon already owns \(busName) on this session bus; stop it first (herald status shows it)")
         }
         return service
@@ -92,22 +92,22 @@ public struct SpeechBusService: Service, CustomStringConvertible {
     private func forgetDeparted(_ changes: AsyncStream<DBusNameOwnerChange>) async {
         for await change in changes where change.name.hasPrefix(":") && change.newOwner == nil {
             departed.add(change.name)
-            await stack.scheduler.clientLeft(SpeechRequest.client(sender: change.name, name: nil))
+            await pipeline.scheduler.clientLeft(Speech1Arguments.client(sender: change.name, name: nil))
         }
     }
 
     func object() -> DBusObject {
-        let scheduler = stack.scheduler
+        let scheduler = pipeline.scheduler
         let departed = self.departed
-        let voices = stack.voices
+        let voices = pipeline.voices
         // The chain itself, not its name at export time: the next engine changes while one rests.
-        let chain = stack.engine
-        let export = AudioExport(engine: stack.engine, preparer: TextPreparer(maxChunkCharacters: SpeechStack.chunkCharacters))
-        @Sendable func speak(_ call: DBusMethodCall, _ content: UtteranceContent, _ priority: String, _ options: SpeechRequest.Options)
+        let chain = pipeline.engine
+        let export = AudioExport(engine: pipeline.engine, preparer: TextPreparer(maxChunkCharacters: SpeechPipeline.chunkCharacters))
+        @Sendable func speak(_ call: DBusMethodCall, _ content: UtteranceContent, _ priority: String, _ options: Speech1Arguments.Options)
             async throws(DBusError) -> [DBusValue]
         {
-            let priority = try SpeechRequest.priority(priority)
-            let client = SpeechRequest.client(sender: call.sender, name: options.client)
+            let priority = try Speech1Arguments.priority(priority)
+            let client = Speech1Arguments.client(sender: call.sender, name: options.client)
             let (id, _) = await scheduler.speak(content, priority: priority, client: client, settings: options.settings)
             // The caller may have left while this call waited its turn; its
             // departure then came too early to take this message along.
@@ -119,7 +119,7 @@ public struct SpeechBusService: Service, CustomStringConvertible {
         func checked(_ input: String, _ output: String, _ handler: @escaping DBusMethodHandler) -> DBusMethod {
             DBusMethod(outputSignature: output) { call throws(DBusError) in
                 guard call.signature == input else {
-                    throw SpeechRequest.invalid(
+                    throw Speech1Arguments.invalid(
                         "\(call.member) takes arguments of type (\(input)), not (\(call.signature)); see the interface XML (Introspect).")
                 }
                 return try await handler(call)
@@ -127,7 +127,7 @@ public struct SpeechBusService: Service, CustomStringConvertible {
         }
         func control(_ action: @escaping @Sendable (Scheduler, Scope) async -> Void) -> DBusMethod {
             checked("s", "") { call throws(DBusError) in
-                let scope = try SpeechRequest.scope(try call.string(0), sender: call.sender)
+                let scope = try Speech1Arguments.scope(try call.string(0), sender: call.sender)
                 await action(scheduler, scope)
                 return []
             }
@@ -135,23 +135,23 @@ public struct SpeechBusService: Service, CustomStringConvertible {
         let methods: [String: DBusMethod] = [
             "Speak": checked("ssa{sv}", "t") { call throws(DBusError) in
                 let text = try call.string(0)
-                try SpeechRequest.validate(text: text)
-                let options = try SpeechRequest.options(try call.dictionary(2), voices: voices)
+                try Speech1Arguments.validate(text: text)
+                let options = try Speech1Arguments.options(try call.dictionary(2), voices: voices)
                 return try await speak(call, options.ssml ? .ssml(text) : .text(text), try call.string(1), options)
             },
             "Char": checked("ss", "t") { call throws(DBusError) in
                 let character = try call.string(0)
                 guard !character.isEmpty, character.count <= 32 else {
-                    throw SpeechRequest.invalid("Char takes one character (or a name such as \"space\").")
+                    throw Speech1Arguments.invalid("Char takes one character (or a name such as \"space\").")
                 }
-                return try await speak(call, .character(character), try call.string(1), SpeechRequest.Options())
+                return try await speak(call, .character(character), try call.string(1), Speech1Arguments.Options())
             },
             "Key": checked("ss", "t") { call throws(DBusError) in
                 let key = try call.string(0)
                 guard !key.isEmpty, key.count <= 64 else {
-                    throw SpeechRequest.invalid("Key takes a key name such as \"shift_a\" or \"Return\".")
+                    throw Speech1Arguments.invalid("Key takes a key name such as \"shift_a\" or \"Return\".")
                 }
-                return try await speak(call, .key(key), try call.string(1), SpeechRequest.Options())
+                return try await speak(call, .key(key), try call.string(1), Speech1Arguments.Options())
             },
             "Stop": control { await $0.stop($1) },
             "Cancel": control { await $0.cancel($1) },
@@ -166,12 +166,12 @@ public struct SpeechBusService: Service, CustomStringConvertible {
             },
             "Export": DBusMethod(outputSignature: "ut", concurrent: true) { call throws(DBusError) in
                 guard call.signature == "sa{sv}h" else {
-                    throw SpeechRequest.invalid(
+                    throw Speech1Arguments.invalid(
                         "Export takes arguments of type (sa{sv}h), not (\(call.signature)); see the interface XML (Introspect).")
                 }
                 let text = try call.string(0)
-                try SpeechRequest.validate(text: text)
-                let options = try SpeechRequest.options(try call.dictionary(1), voices: voices)
+                try Speech1Arguments.validate(text: text)
+                let options = try Speech1Arguments.options(try call.dictionary(1), voices: voices)
                 let written = try await export.write(
                     options.ssml ? .ssml(text) : .text(text), settings: options.settings, to: try call.unixFD(2))
                 return [.uint32(UInt32(written.format.sampleRate)), .uint64(UInt64(written.frames))]

@@ -9,7 +9,7 @@ public import HeraldSystem
 internal import ServiceLifecycle
 
 /// Builds and runs the daemon: what `heraldd` calls after parsing its flags.
-public enum HeraldDaemon {
+public enum Daemon {
     /// Why the daemon could not start; the message says what to fix.
     public struct StartError: Error, CustomStringConvertible {
         public let description: String
@@ -32,9 +32,9 @@ public enum HeraldDaemon {
         } catch {
             throw StartError(description: "\(error)")
         }
-        let stack: SpeechStack
+        let pipeline: SpeechPipeline
         do {
-            stack = try await SpeechStack(configuration: configuration, logger: logger)
+            pipeline = try await SpeechPipeline(configuration: configuration, logger: logger)
         } catch {
             throw StartError(description: "\(error)")
         }
@@ -44,33 +44,33 @@ public enum HeraldDaemon {
             .init(service: SignalService(signals: signals, logger: logger), successTerminationBehavior: .gracefullyShutdownGroup)
         ]
         do {
-            let bus = try await SpeechBusService.start(stack: stack, logger: logger)
+            let bus = try await Speech1Service.start(pipeline: pipeline, logger: logger)
             services.append(.init(service: bus, successTerminationBehavior: .gracefullyShutdownGroup))
-            logger.info("serving on the session bus", metadata: ["herald.dbus.name": "\(SpeechBusService.busName)"])
+            logger.info("serving on the session bus", metadata: ["herald.dbus.name": "\(Speech1Service.busName)"])
         } catch let error where error.name.hasSuffix("AlreadyRunning") {
-            await stack.shutDown()
+            await pipeline.shutDown()
             throw StartError(description: error.message)
         } catch {
             logger.error("no D-Bus interface: \(error.message)")
         }
-        if let spiel = await startSpiel(stack: stack, logger: logger) {
+        if let spiel = await startSpiel(pipeline: pipeline, logger: logger) {
             services.append(.init(service: spiel, successTerminationBehavior: .gracefullyShutdownGroup))
         }
         logger.info(
             "heraldd ready",
-            metadata: ["herald.engine": "\(stack.engineName)", "herald.audio.device": "\(configuration.audioDevice)"])
+            metadata: ["herald.engine": "\(pipeline.engineName)", "herald.audio.device": "\(configuration.audioDevice)"])
         let socket = configuration.ssipSocketPath()
         let ssip = SSIPService(
-            socketPath: socket, speechdCompat: configuration.speechdCompat, scheduler: stack.scheduler,
-            voices: stack.voices, outputModules: stack.engine.status.map(\.engine), logger: logger)
+            socketPath: socket, speechdCompat: configuration.speechdCompat, scheduler: pipeline.scheduler,
+            voices: pipeline.voices, outputModules: pipeline.engine.status.map(\.engine), logger: logger)
         do {
             try await ssip.bind()
         } catch {
-            await stack.shutDown()
+            await pipeline.shutDown()
             throw StartError(description: "\(error)")
         }
         services.append(.init(service: ssip, successTerminationBehavior: .gracefullyShutdownGroup))
-        let speech = SpeechService(stack: stack, greeting: greeting, exitWhenIdle: exitWhenIdle, logger: logger)
+        let speech = PipelineService(pipeline: pipeline, greeting: greeting, exitWhenIdle: exitWhenIdle, logger: logger)
         services.append(.init(service: speech, successTerminationBehavior: .gracefullyShutdownGroup))
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
@@ -82,10 +82,10 @@ public enum HeraldDaemon {
 
     /// The Spiel provider on a connection of its own; without it Herald still
     /// serves its own interface and SSIP, so a failure is logged, not fatal.
-    private static func startSpiel(stack: SpeechStack, logger: Logger) async -> SpielProviderService? {
+    private static func startSpiel(pipeline: SpeechPipeline, logger: Logger) async -> SpielProviderService? {
         let provider = SpielProvider(
-            engine: stack.engine, voices: stack.voices, formats: stack.engineFormats,
-            preparer: TextPreparer(maxChunkCharacters: SpeechStack.chunkCharacters), logger: logger)
+            engine: pipeline.engine, voices: pipeline.voices, formats: pipeline.engineFormats,
+            preparer: TextPreparer(maxChunkCharacters: SpeechPipeline.chunkCharacters), logger: logger)
         do {
             let service = try await SpielProviderService.start(
                 provider: provider, connection: try await DBusConnection.session(logger: logger))

@@ -6,8 +6,8 @@ public import Logging
 
 /// The speech path of the daemon, front ends excluded: engine chain → player →
 /// ALSA sink, with the scheduler that owns the queue. Tests build the same
-/// stack the daemon runs.
-public struct SpeechStack: Sendable {
+/// pipeline the daemon runs.
+public struct SpeechPipeline: Sendable {
     public let scheduler: Scheduler
     public let sink: AlsaSink
     /// The configured engines in fallback order, ending in espeak-ng; front

@@ -8,11 +8,11 @@ import Logging
 import Testing
 
 /// The daemon's real speech path — scheduler, player, espeak-ng, ALSA sink —
-/// built as `heraldd` builds it (`SpeechStack`), playing into capture PCMs of
+/// built as `heraldd` builds it (`SpeechPipeline`), playing into capture PCMs of
 /// the process-wide `ALSATestConfig`. Serialized and under the private
 /// PulseAudio because the paced tests measure time and share that server.
 @Suite(.serialized, .privatePulseAudio)
-struct SpeechStackTests {
+struct SpeechPipelineTests {
     let config = ALSATestConfig.shared
     let client = ClientID("test")
 
@@ -21,8 +21,8 @@ struct SpeechStackTests {
 
     @Test func aMessageIsHeardWithBeganThenEnded() async throws {
         let capture = try config.makeCapture()
-        let (id, kinds, logs) = try await withStack(device: capture.name) { stack, events, logs in
-            let (id, arrival) = await stack.scheduler.speak(
+        let (id, kinds, logs) = try await withStack(device: capture.name) { pipeline, events, logs in
+            let (id, arrival) = await pipeline.scheduler.speak(
                 .text(SampleText.twoSentences), priority: .message, client: client, settings: VoiceSettings())
             #expect(arrival == .queued)
             let end = await events.waitForEnd(of: id, timeout: .seconds(20))
@@ -43,15 +43,15 @@ struct SpeechStackTests {
 
     @Test func cancelSilencesAPacedDeviceAndTheNextMessagePlays() async throws {
         let capture = try config.makeCapture(paced: true)
-        try await withStack(device: capture.name) { stack, events, _ in
-            let (id, _) = await stack.scheduler.speak(
+        try await withStack(device: capture.name) { pipeline, events, _ in
+            let (id, _) = await pipeline.scheduler.speak(
                 .text(SampleText.paragraphs), priority: .message, client: client, settings: VoiceSettings())
             let began = try #require(await events.wait(for: id, timeout: .seconds(10)) { $0 == .began })
             try await Task.sleep(until: began.at + .milliseconds(500), clock: .continuous)
 
             let framesAtCancel = capture.framesWritten
             let cancelAt = ContinuousClock.now
-            await stack.scheduler.cancel(.all)
+            await pipeline.scheduler.cancel(.all)
             let cancelReturned = ContinuousClock.now
             let canceled = try #require(
                 await events.waitForEnd(of: id, timeout: .seconds(2)), "no final event within 2 s of the cancel")
@@ -74,7 +74,7 @@ struct SpeechStackTests {
             #expect(events.kinds(for: id) == [.began, .canceled])
 
             let nextAt = ContinuousClock.now
-            let (next, _) = await stack.scheduler.speak(
+            let (next, _) = await pipeline.scheduler.speak(
                 .text("This message plays after the cancel."), priority: .message, client: client,
                 settings: VoiceSettings())
             let end = await events.waitForEnd(of: next, timeout: .seconds(20))
@@ -85,18 +85,18 @@ struct SpeechStackTests {
                     + "ended after \(end.map { "\($0.at - nextAt)" } ?? "-"), \(seconds(grown)) s more captured")
             #expect(events.kinds(for: next) == [.began, .ended])
             #expect(grown > Self.rate)
-            #expect(await stack.scheduler.status().state == .idle)
+            #expect(await pipeline.scheduler.status().state == .idle)
         }
     }
 
     @Test(.timeLimit(.minutes(1)))
     func aMissingDeviceFailsEachMessageWithAReasonAndTheQueueMovesOn() async throws {
         let device = "herald_no_such_device"
-        try await withStack(device: device) { stack, events, logs in
+        try await withStack(device: device) { pipeline, events, logs in
             var ids: [UtteranceID] = []
             for text in ["First message.", "Second message."] {
                 let start = ContinuousClock.now
-                let (id, _) = await stack.scheduler.speak(
+                let (id, _) = await pipeline.scheduler.speak(
                     .text(text), priority: .message, client: client, settings: VoiceSettings())
                 ids.append(id)
                 let end = try #require(
@@ -109,7 +109,7 @@ struct SpeechStackTests {
                 #expect(reason.contains("\"\(device)\""), "the reason does not name the device: \(reason)")
                 #expect(!events.kinds(for: id).contains(.ended))
             }
-            let status = await stack.scheduler.status()
+            let status = await pipeline.scheduler.status()
             #expect(status.state == .idle)
             #expect(status.queued == 0)
             #expect(status.speaking == nil)
@@ -124,7 +124,7 @@ struct SpeechStackTests {
     func aMegabyteOfTextStartsQuicklyInBoundedMemoryAndCancels() async throws {
         let capture = try config.makeCapture()
         let text = SampleText.prose(bytes: 1 << 20)
-        try await withStack(device: capture.name) { stack, events, _ in
+        try await withStack(device: capture.name) { pipeline, events, _ in
             let baseline = try #require(processResidentBytes())
             let sampler = Task { () -> Int in
                 var peak = 0
@@ -135,7 +135,7 @@ struct SpeechStackTests {
                 return peak
             }
             let start = ContinuousClock.now
-            let (id, _) = await stack.scheduler.speak(
+            let (id, _) = await pipeline.scheduler.speak(
                 .text(text), priority: .message, client: client, settings: VoiceSettings())
             let queued = ContinuousClock.now - start
             let began = try #require(
@@ -143,7 +143,7 @@ struct SpeechStackTests {
             try await Task.sleep(until: began.at + .seconds(1), clock: .continuous)
             let framesAtCancel = capture.framesWritten
             let cancelAt = ContinuousClock.now
-            await stack.scheduler.cancel(.all)
+            await pipeline.scheduler.cancel(.all)
             let end = await events.waitForEnd(of: id, timeout: .seconds(2))
             sampler.cancel()
             let peak = await sampler.value
@@ -158,14 +158,14 @@ struct SpeechStackTests {
             if TimingScale.memoryBoundsHold { #expect(growth < 100 << 20) }
             #expect(end?.event.kind == .canceled)
             #expect(events.kinds(for: id) == [.began, .canceled])
-            #expect(await stack.scheduler.status().state == .idle)
+            #expect(await pipeline.scheduler.status().state == .idle)
         }
     }
 
     @Test func ssmlMarksArriveInOrderBetweenBeganAndEnded() async throws {
         let capture = try config.makeCapture()
-        try await withStack(device: capture.name) { stack, events, _ in
-            let (id, _) = await stack.scheduler.speak(
+        try await withStack(device: capture.name) { pipeline, events, _ in
+            let (id, _) = await pipeline.scheduler.speak(
                 .ssml(#"<speak>one <mark name="a"/> two <mark name="b"/> three</speak>"#), priority: .message,
                 client: client, settings: VoiceSettings())
             #expect(await events.waitForEnd(of: id, timeout: .seconds(20)) != nil)
@@ -178,24 +178,24 @@ struct SpeechStackTests {
 
     // MARK: - Helpers
 
-    /// Builds the daemon's stack on `device`, runs `body` with an event log
-    /// and the recorded logs, and always shuts the stack down (closing the PCM,
+    /// Builds the daemon's pipeline on `device`, runs `body` with an event log
+    /// and the recorded logs, and always shuts the pipeline down (closing the PCM,
     /// which finishes the capture file) before returning.
     private func withStack<T>(
         device: String,
-        _ body: (SpeechStack, SpeechEventLog, RecordingLogHandler.Store) async throws -> T
+        _ body: (SpeechPipeline, SpeechEventLog, RecordingLogHandler.Store) async throws -> T
     ) async throws -> T {
         var configuration = Configuration()
         configuration.audioDevice = device
         let (logger, logs) = RecordingLogHandler.logger(label: "test.daemon")
-        let stack = try await SpeechStack(configuration: configuration, logger: logger)
-        let events = SpeechEventLog(await stack.scheduler.events())
+        let pipeline = try await SpeechPipeline(configuration: configuration, logger: logger)
+        let events = SpeechEventLog(await pipeline.scheduler.events())
         do {
-            let result = try await body(stack, events, logs)
-            await stack.shutDown()
+            let result = try await body(pipeline, events, logs)
+            await pipeline.shutDown()
             return result
         } catch {
-            await stack.shutDown()
+            await pipeline.shutDown()
             throw error
         }
     }

@@ -3,7 +3,7 @@ internal import HeraldDBus
 
 /// Turns D-Bus arguments into scheduler requests, with an error reply a
 /// person can act on for anything malformed. Nothing here quotes spoken text.
-enum SpeechRequest {
+enum Speech1Arguments {
     static let errorPrefix = "org.herald.Speech1.Error."
 
     /// The longest text one `Speak` may carry: a large book chapter. Longer is

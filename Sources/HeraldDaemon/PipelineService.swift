@@ -2,31 +2,31 @@ internal import HeraldCore
 public import Logging
 public import ServiceLifecycle
 
-/// Runs the speech stack until the service group shuts down, then silences it.
+/// Runs the speech pipeline until the service group shuts down, then silences it.
 ///
 /// With `exitWhenIdle` it ends by itself once everything queued at start has
 /// been spoken (for `heraldd --say`), which shuts the whole group down.
-public struct SpeechService: Service, CustomStringConvertible {
-    let stack: SpeechStack
+public struct PipelineService: Service, CustomStringConvertible {
+    let pipeline: SpeechPipeline
     let greeting: [String]
     let exitWhenIdle: Bool
     let logger: Logger
 
-    public init(stack: SpeechStack, greeting: [String], exitWhenIdle: Bool, logger: Logger) {
-        self.stack = stack
+    public init(pipeline: SpeechPipeline, greeting: [String], exitWhenIdle: Bool, logger: Logger) {
+        self.pipeline = pipeline
         self.greeting = greeting
         self.exitWhenIdle = exitWhenIdle
         self.logger = logger
     }
 
     /// Service lifecycle logs services by description; the greeting is spoken text and stays out.
-    public var description: String { "SpeechService" }
+    public var description: String { "PipelineService" }
 
     public func run() async throws {
-        let events = await stack.scheduler.events()
+        let events = await pipeline.scheduler.events()
         var pending: Set<UtteranceID> = []
         for text in greeting {
-            let (id, arrival) = await stack.scheduler.speak(
+            let (id, arrival) = await pipeline.scheduler.speak(
                 .text(text), priority: .message, client: ClientID("heraldd"), settings: VoiceSettings())
             if arrival == .queued { pending.insert(id) }
         }
@@ -45,6 +45,6 @@ public struct SpeechService: Service, CustomStringConvertible {
         } else {
             try? await gracefulShutdown()
         }
-        await stack.shutDown()
+        await pipeline.shutDown()
     }
 }

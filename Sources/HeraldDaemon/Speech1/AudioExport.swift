@@ -22,14 +22,14 @@ struct AudioExport {
     }
 
     func write(_ content: UtteranceContent, settings: VoiceSettings, to file: DBusUnixFD) async throws(DBusError) -> Written {
-        guard let fd = file.rawValue else { throw SpeechRequest.invalid("Export needs an open file.") }
+        guard let fd = file.rawValue else { throw Speech1Arguments.invalid("Export needs an open file.") }
         var info = stat()
         guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG else {
-            throw SpeechRequest.invalid("Export writes into a regular file; pass one opened for writing.")
+            throw Speech1Arguments.invalid("Export writes into a regular file; pass one opened for writing.")
         }
         let access = fcntl(fd, F_GETFL) & O_ACCMODE
         guard access == O_WRONLY || access == O_RDWR else {
-            throw SpeechRequest.invalid("Export needs the file opened for writing.")
+            throw Speech1Arguments.invalid("Export needs the file opened for writing.")
         }
         guard ftruncate(fd, 0) == 0 else { throw Self.failure("cannot write the file: \(String(cString: strerror(errno)))") }
 
@@ -79,6 +79,6 @@ struct AudioExport {
     }
 
     static func failure(_ message: String) -> DBusError {
-        DBusError(name: SpeechRequest.errorPrefix + "Failed", message: message)
+        DBusError(name: Speech1Arguments.errorPrefix + "Failed", message: message)
     }
 }
