@@ -2,6 +2,7 @@ internal import ArgumentParser
 internal import Foundation
 internal import HeraldCore
 internal import HeraldDBus
+internal import HeraldWorkersAI
 
 /// `herald voices`: every voice of the configured engines.
 struct VoicesCommand: AsyncParsableCommand {
@@ -17,7 +18,8 @@ struct VoicesCommand: AsyncParsableCommand {
         let name: String
         let language: String
         let engine: String
-        var kind: String { engine == "espeak-ng" ? "local" : "cloud" }
+        /// Cloud when the engine is a Workers AI model (its catalogue says), local otherwise.
+        var kind: String { WorkersAIModel.named(engine) == nil ? "local" : "cloud" }
     }
 
     func run() async throws {

@@ -84,7 +84,7 @@ public enum Daemon {
     /// serves its own interface and SSIP, so a failure is logged, not fatal.
     private static func startSpiel(pipeline: SpeechPipeline, logger: Logger) async -> SpielProviderService? {
         let provider = SpielProvider(
-            engine: pipeline.engine, voices: pipeline.voices, formats: pipeline.engineFormats,
+            engine: pipeline.engine, voices: pipeline.voices, engines: pipeline.engines,
             preparer: TextPreparer(maxChunkCharacters: SpeechPipeline.chunkCharacters), logger: logger)
         do {
             let service = try await SpielProviderService.start(

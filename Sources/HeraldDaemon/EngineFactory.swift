@@ -50,17 +50,6 @@ enum EngineFactory {
         return (engines, languages, { [connection] in await connection?.shutdown() })
     }
 
-    /// The format an engine's audio usually comes in (MP3 answers may differ;
-    /// whoever advertises it converts what does not match).
-    static func format(of engine: any SpeechEngine) -> AudioFormat {
-        switch engine {
-        case let espeak as EspeakEngine: espeak.format
-        case let stream as AuraStreamEngine: AudioFormat(sampleRate: stream.sampleRate)
-        case let post as AuraPostEngine: AudioFormat(sampleRate: post.sampleRate)
-        default: AudioFormat(sampleRate: 24_000)
-        }
-    }
-
     /// The entry's transport, or the model's preferred one: streaming where offered.
     private static func cloudEngine(
         _ entry: Configuration.Engine, model: WorkersAIModel, connection: WorkersAIConnection, configuration: Configuration,

@@ -16,9 +16,9 @@ public struct SpeechPipeline: Sendable {
     public let engine: EngineChain
     /// Every voice the configured engines offer.
     public let voices: [Voice]
-    /// The audio format each engine yields, by model name (`Voice.engine`):
-    /// what the Spiel provider advertises for that engine's voices.
-    public let engineFormats: [String: AudioFormat]
+    /// The chain's engines, in its order: the Spiel provider advertises each
+    /// voice with its engine's format and mark timing.
+    public let engines: [any SpeechEngine]
     private let releaseEngines: @Sendable () async -> Void
 
     /// The engine the next message would go to, for status output.
@@ -52,7 +52,7 @@ public struct SpeechPipeline: Sendable {
             logger: logger)
         scheduler = Scheduler(player: player, logger: logger)
         voices = await engine.voices()
-        engineFormats = Dictionary(engines.map { ($0.name, EngineFactory.format(of: $0)) }) { first, _ in first }
+        self.engines = staged
         // Connections open in the background: the daemon serves at once, the first cloud words pay no handshake.
         let engine = self.engine
         Task { await engine.warmUp() }

@@ -34,8 +34,8 @@ public final class EspeakEngine: SpeechEngine {
         worker = try EspeakWorker.shared(logger: logger)
     }
 
-    /// The sample rate of every chunk this engine yields.
-    public var format: AudioFormat { worker.format }
+    /// The format of every chunk this engine yields.
+    public var nativeFormat: AudioFormat { worker.format }
 
     public var boundsItsOwnWaits: Bool { true }
 
@@ -45,6 +45,11 @@ public final class EspeakEngine: SpeechEngine {
 
     /// The helper sets espeak-ng's own rate, pitch and volume, which keep a formant voice clean at speed.
     public var hasNativeProsody: Bool { true }
+
+    public var isLocal: Bool { true }
+
+    /// espeak-ng reads the chunk's SSML and reports each mark as its audio is made.
+    public var markTiming: MarkTiming { .exact }
 
     public func voices() async -> [Voice] { worker.voices }
 

@@ -29,6 +29,9 @@ public struct ProsodyStage: SpeechEngine {
     public var boundsItsOwnWaits: Bool { engine.boundsItsOwnWaits }
 
     public var isWorthCaching: Bool { engine.isWorthCaching }
+    public var isLocal: Bool { engine.isLocal }
+    public var markTiming: MarkTiming { engine.markTiming }
+    public var nativeFormat: AudioFormat { engine.nativeFormat }
 
     /// Whatever this yields already has its rate, pitch and volume.
     public var hasNativeProsody: Bool { true }

@@ -30,7 +30,7 @@ public final class SpielProvider: Sendable {
 
     private let engine: any SpeechEngine
     private let preparer: TextPreparer
-    private let formats: [String: AudioFormat]
+    private let engines: [String: any SpeechEngine]
     private let logger: Logger
     private let state: Locked<State>
 
@@ -44,15 +44,16 @@ public final class SpielProvider: Sendable {
     /// - Parameters:
     ///   - engine: what synthesises every voice (the daemon's engine chain).
     ///   - voices: the voices to offer, as the engines list them.
-    ///   - formats: each engine's output format by model name (`Voice.engine`);
-    ///     an engine missing here is advertised at `fallbackFormat`.
+    ///   - engines: the engines behind `engine`, whose facts each voice is
+    ///     advertised with (matched by `Voice.engine`); a voice of an engine
+    ///     missing here is advertised at `fallbackFormat`, with estimated marks.
     ///   - preparer: how text becomes engine chunks (the daemon's chunk limit).
     public init(
-        engine: any SpeechEngine, voices: [Voice], formats: [String: AudioFormat], preparer: TextPreparer, logger: Logger
+        engine: any SpeechEngine, voices: [Voice], engines: [any SpeechEngine], preparer: TextPreparer, logger: Logger
     ) {
         self.engine = engine
         self.preparer = preparer
-        self.formats = formats
+        self.engines = Dictionary(engines.map { ($0.name, $0) }) { first, _ in first }
         self.logger = logger
         state = Locked(State(voices: []))
         state.withLock { $0.voices = spielVoices(voices) }
@@ -95,7 +96,11 @@ public final class SpielProvider: Sendable {
     }
 
     private func spielVoices(_ voices: [Voice]) -> [SpielVoice] {
-        voices.map { SpielVoice(voice: $0, format: formats[$0.engine] ?? Self.fallbackFormat) }
+        voices.map { voice in
+            let engine = engines[voice.engine]
+            return SpielVoice(
+                voice: voice, format: engine?.nativeFormat ?? Self.fallbackFormat, marks: engine?.markTiming ?? .estimated)
+        }
     }
 
     static func voicesValue(_ voices: [SpielVoice]) -> DBusValue {

@@ -8,17 +8,19 @@ public struct SpielVoice: Sendable, Hashable {
     public let format: AudioFormat
     public let features: SpielVoiceFeatures
 
-    /// Herald's output for a voice of `engine` whose audio is `format`.
+    /// Herald's output for a voice whose audio is `format` and whose engine
+    /// places marks as `marks` says.
     ///
     /// Every voice is streamed as `audio/x-spiel`, so that marks can travel
-    /// with the audio. Only espeak-ng reports marks at their exact audio
-    /// positions and keeps SSML breaks (cloud engines receive words only and
-    /// marks are placed by estimate), so only its voices advertise those
-    /// bits; `<sub alias>` is applied to the text before any engine sees it.
-    public init(voice: Voice, format: AudioFormat) {
+    /// with the audio. Only an engine with exact marks reads the chunk's
+    /// markup, reports marks at their audio positions and keeps SSML breaks
+    /// (the others receive words only and marks are placed by estimate), so
+    /// only its voices advertise those bits; `<sub alias>` is applied to the
+    /// text before any engine sees it.
+    public init(voice: Voice, format: AudioFormat, marks: MarkTiming) {
         self.voice = voice
         self.format = format
-        features = voice.engine == "espeak-ng" ? [.ssmlMarkEvents, .ssmlBreak, .ssmlSub] : [.ssmlSub]
+        features = marks == .exact ? [.ssmlMarkEvents, .ssmlBreak, .ssmlSub] : [.ssmlSub]
     }
 
     /// The GStreamer caps string of the stream, e.g.

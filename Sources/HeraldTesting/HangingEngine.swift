@@ -8,6 +8,7 @@ internal import HeraldSystem
 public final class HangingEngine: SpeechEngine {
     public let name: String
     public let format = AudioFormat(sampleRate: 8000)
+    public var nativeFormat: AudioFormat { format }
     public let framesBeforeHanging: Int
     private let stops = Locked(0)
 

@@ -8,6 +8,7 @@ public import HeraldCore
 public struct ToneEngine: SpeechEngine {
     public let name: String
     public let format: AudioFormat
+    public var nativeFormat: AudioFormat { format }
     public let millisecondsPerCharacter: Int
     public let failWord: String?
 

@@ -19,6 +19,7 @@ public struct AuraPostEngine: SpeechEngine {
     /// Sent as `speaker` unless the chunk's settings name another of this model's speakers.
     public let speaker: String?
     public let sampleRate: Int
+    public var nativeFormat: AudioFormat { AudioFormat(sampleRate: sampleRate) }
     public let container: Container
     public let connection: WorkersAIConnection
     private let logger: Logger

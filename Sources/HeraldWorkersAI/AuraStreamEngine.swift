@@ -21,6 +21,7 @@ public final class AuraStreamEngine: SpeechEngine {
     /// Sent as `speaker` unless the chunk's settings choose another of this model's speakers.
     public let speaker: String?
     public let sampleRate: Int
+    public var nativeFormat: AudioFormat { AudioFormat(sampleRate: sampleRate) }
     public let connection: WorkersAIConnection
     /// No audio for this long (after a flush, or between frames) fails the chunk.
     public let stallTimeout: Duration

@@ -15,6 +15,9 @@ public struct MeloTTSEngine: SpeechEngine {
     public var name: String { model.name }
     /// The HTTP client's timeouts bound every wait.
     public var boundsItsOwnWaits: Bool { true }
+    /// MP3 at the rate Workers AI chooses, converted by the player; 24 kHz is
+    /// what the Spiel stream of its voices is advertised at.
+    public var nativeFormat: AudioFormat { AudioFormat(sampleRate: 24_000) }
 
     /// - Throws: `.configuration` for a language MeloTTS does not speak.
     public init(language: String = "en", connection: WorkersAIConnection, logger: Logger) throws(EngineError) {

@@ -27,7 +27,7 @@ struct EspeakEngineTests {
 
     @Test func aSentenceIsSpeechLengthAndNotSilence() async throws {
         let outputs = try await run(SpeechChunk([.text("The quick brown fox jumps over the lazy dog.")]))
-        let seconds = engine.format.seconds(frames: frames(outputs))
+        let seconds = engine.nativeFormat.seconds(frames: frames(outputs))
         #expect(seconds > 1.5 && seconds < 5, "about 2.5 s of speech, got \(seconds) s")
         let samples = outputs.flatMap { output -> [Int16] in
             if case .audio(let chunk) = output { return chunk.samples }
@@ -61,9 +61,9 @@ struct EspeakEngineTests {
             }
         }
         let middle = Double(framesBefore["middle"] ?? 0) / Double(total)
-        #expect(framesBefore["start"] ?? -1 < engine.format.frames(milliseconds: 100))
+        #expect(framesBefore["start"] ?? -1 < engine.nativeFormat.frames(milliseconds: 100))
         #expect(middle > 0.3 && middle < 0.7, "the middle mark sits near the middle of the audio (\(middle))")
-        #expect(framesBefore["end"] ?? 0 >= total - engine.format.frames(milliseconds: 400))
+        #expect(framesBefore["end"] ?? 0 >= total - engine.nativeFormat.frames(milliseconds: 400))
     }
 
     @Test func rateChangesTheLength() async throws {
@@ -119,7 +119,7 @@ struct EspeakEngineTests {
 
     @Test func markupCharactersInTextAreSpokenNotParsed() async throws {
         let outputs = try await run(SpeechChunk([.text("a < b & c > d \"quoted\"")]))
-        #expect(frames(outputs) > engine.format.frames(milliseconds: 500))
+        #expect(frames(outputs) > engine.nativeFormat.frames(milliseconds: 500))
     }
 }
 

@@ -9,6 +9,7 @@ import Testing
 private final class StreamingSine: SpeechEngine {
     let name = "streaming"
     let format = AudioFormat(sampleRate: 24_000)
+    var nativeFormat: AudioFormat { format }
     let chunks: [AudioChunk]
     let interval: Duration
     let firstYield = Locked<ContinuousClock.Instant?>(nil)

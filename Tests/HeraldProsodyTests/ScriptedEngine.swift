@@ -4,6 +4,7 @@ import HeraldCore
 struct ScriptedEngine: SpeechEngine {
     let name = "scripted"
     let outputs: [SynthesisOutput]
+    let nativeFormat = AudioFormat(sampleRate: 24_000)
     func voices() async -> [Voice] { [] }
     func synthesize(_ chunk: SpeechChunk, settings: VoiceSettings) -> AsyncThrowingStream<SynthesisOutput, any Error> {
         AsyncThrowingStream { continuation in

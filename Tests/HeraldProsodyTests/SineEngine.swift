@@ -9,6 +9,7 @@ import HeraldTesting
 final class SineEngine: SpeechEngine {
     let name: String
     let format = AudioFormat(sampleRate: 24_000)
+    var nativeFormat: AudioFormat { format }
     let frequency = 200.0
     let secondsPerSegment: Double
     let native: Bool

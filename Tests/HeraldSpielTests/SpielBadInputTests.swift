@@ -12,7 +12,7 @@ import Testing
     static let engine = ToneEngine(name: "tone", format: AudioFormat(sampleRate: 8000), millisecondsPerCharacter: 10)
 
     func start() async throws -> ProviderHarness {
-        try await ProviderHarness.start(engine: Self.engine, formats: ["tone": Self.engine.format])
+        try await ProviderHarness.start(engine: Self.engine)
     }
 
     /// The provider still answers and streams: a short request completes.
@@ -166,7 +166,8 @@ import Testing
 
     @Test(.privateBus) func chunksAtAnotherRateAreResampledToTheAdvertisedRate() async throws {
         // The voice is advertised at 16 kHz but the engine yields 8 kHz, as when a chain falls back.
-        let harness = try await ProviderHarness.start(engine: Self.engine, formats: ["tone": AudioFormat(sampleRate: 16000)])
+        let harness = try await ProviderHarness.start(
+            engine: Self.engine, engines: [ToneEngine(name: "tone", format: AudioFormat(sampleRate: 16000))])
         #expect(try await harness.client.voices().first?.rate == 16000)
         let reader = try await harness.client.synthesize("twelve chars", voice: "tone:default")
         #expect(await reader.readToEnd(timeout: .seconds(5)))
@@ -176,7 +177,7 @@ import Testing
 
     @Test(.privateBus) func anEngineFailureEndsTheStreamCleanly() async throws {
         let failing = ToneEngine(name: "tone", format: AudioFormat(sampleRate: 8000), failWord: "explode")
-        let harness = try await ProviderHarness.start(engine: failing, formats: ["tone": failing.format])
+        let harness = try await ProviderHarness.start(engine: failing)
         let reader = try await harness.client.synthesize("First sentence here. Then explode.", voice: "tone:default")
         #expect(await reader.readToEnd(timeout: .seconds(5)), "the pipe was not closed after the failure")
         #expect(reader.content.malformed == nil && !reader.content.truncated)

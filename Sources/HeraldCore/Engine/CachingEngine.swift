@@ -48,6 +48,9 @@ public final class CachingEngine: SpeechEngine {
     public var boundsItsOwnWaits: Bool { engine.boundsItsOwnWaits }
 
     public var isWorthCaching: Bool { engine.isWorthCaching }
+    public var isLocal: Bool { engine.isLocal }
+    public var markTiming: MarkTiming { engine.markTiming }
+    public var nativeFormat: AudioFormat { engine.nativeFormat }
 
     public var hasNativeProsody: Bool { engine.hasNativeProsody }
 

@@ -100,6 +100,11 @@ public final class EngineChain: SpeechEngine {
     /// Whether the engine the next chunk would go to is worth caching.
     public var isWorthCaching: Bool { next.isWorthCaching }
 
+    /// The facts of the engine the next chunk would go to.
+    public var isLocal: Bool { next.isLocal }
+    public var markTiming: MarkTiming { next.markTiming }
+    public var nativeFormat: AudioFormat { next.nativeFormat }
+
     private var next: any SpeechEngine {
         let now = ContinuousClock.now
         let health = self.health.withLock { $0 }

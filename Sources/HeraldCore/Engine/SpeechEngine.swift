@@ -46,6 +46,16 @@ public enum SynthesisOutput: Sendable, Equatable {
     case mark(String)
 }
 
+/// Where an engine's index marks land in its audio.
+public enum MarkTiming: Sendable, Hashable {
+    /// The engine receives the chunk's markup (marks, breaks) and reports
+    /// each mark at its place in the audio (espeak-ng).
+    case exact
+    /// The engine receives words only; Herald places each mark by the share
+    /// of the text before it (the cloud voices).
+    case estimated
+}
+
 /// A speech synthesiser.
 ///
 /// Engines stream: the first audio of a chunk is yielded as soon as it exists,
@@ -78,6 +88,19 @@ public protocol SpeechEngine: Sendable {
     /// every rate.
     var hasNativeProsody: Bool { get }
 
+    /// True for an engine that runs on this machine and needs no account or
+    /// network (espeak-ng): what `herald voices` and the docs call local.
+    var isLocal: Bool { get }
+
+    /// How exactly the engine places marks; `.exact` voices advertise mark
+    /// events and SSML breaks to Spiel clients, `.estimated` ones do not.
+    var markTiming: MarkTiming { get }
+
+    /// The format the engine's audio usually comes in (an MP3 answer may
+    /// differ, and whoever advertises the format converts what does not
+    /// match): the stream format of its voices for Spiel clients.
+    var nativeFormat: AudioFormat { get }
+
     /// Prepares for the first request (opens connections), so it pays no set-up.
     func warmUp() async
 
@@ -89,6 +112,8 @@ extension SpeechEngine {
     public var boundsItsOwnWaits: Bool { false }
     public var isWorthCaching: Bool { true }
     public var hasNativeProsody: Bool { false }
+    public var isLocal: Bool { false }
+    public var markTiming: MarkTiming { .estimated }
     public func warmUp() async {}
     public func shutDown() async {}
 }

@@ -6,6 +6,7 @@ import Testing
 /// An engine that counts its calls, so a test can tell a cache hit from a miss.
 private final class CountingEngine: SpeechEngine {
     let tone = ToneEngine(name: "counting")
+    var nativeFormat: AudioFormat { tone.format }
     let calls = Locked(0)
     let engineName = Locked("counting")
     let worthCaching = Locked(true)

@@ -19,19 +19,19 @@ struct ProviderHarness: Sendable {
     /// The provider over the real espeak-ng, as heraldd builds it.
     static func espeak() async throws -> (ProviderHarness, englishVoice: String) {
         let engine = try EspeakEngine(logger: Logger(label: "test"))
-        let harness = try await start(engine: engine, formats: ["espeak-ng": engine.format])
+        let harness = try await start(engine: engine)
         let english = try #require(harness.provider.voices.first { $0.voice.id.hasSuffix("gmw/en-US") }?.voice.id)
         return (harness, english)
     }
 
     static func start(
-        engine: any SpeechEngine, voices: [Voice]? = nil, formats: [String: AudioFormat], chunkCharacters: Int = 500
+        engine: any SpeechEngine, voices: [Voice]? = nil, engines: [any SpeechEngine]? = nil, chunkCharacters: Int = 500
     ) async throws -> ProviderHarness {
         let bus = try #require(PrivateBus.current, "the test needs .privateBus")
         let (logger, logs) = RecordingLogHandler.logger(label: "spiel")
         let listed = if let voices { voices } else { await engine.voices() }
         let provider = SpielProvider(
-            engine: engine, voices: listed, formats: formats,
+            engine: engine, voices: listed, engines: engines ?? [engine],
             preparer: TextPreparer(maxChunkCharacters: chunkCharacters), logger: logger)
         let server = try await DBusConnection.connect(address: bus.address)
         let service = try await SpielProviderService.start(provider: provider, connection: server)
