@@ -207,6 +207,8 @@ int herald_executor_install(unsigned workers) {
     if (workers == 0) workers = 1;
     main_stop = eventfd(0, EFD_CLOEXEC);
     if (main_stop < 0) return errno;
+    int timer_error = herald_timer_start();  // delayed jobs wait on it
+    if (timer_error != 0) return timer_error;
     for (unsigned i = 1; i <= workers; i++) {
         int error = herald_thread_start(pool_worker, (void *)(uintptr_t)i);
         if (error != 0) {

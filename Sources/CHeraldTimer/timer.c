@@ -118,9 +118,13 @@ static void timers_start(void) {
     timers.start_error = herald_thread_start(timer_thread, NULL);
 }
 
-uint64_t herald_timer_schedule(uint64_t when, void (*fire)(void *), void *context) {
+int herald_timer_start(void) {
     pthread_once(&timers.once, timers_start);
-    if (timers.start_error != 0) return 0;
+    return timers.start_error;
+}
+
+uint64_t herald_timer_schedule(uint64_t when, void (*fire)(void *), void *context) {
+    if (herald_timer_start() != 0) return 0;
     pthread_mutex_lock(&timers.lock);
     if (timers.count == timers.capacity) {
         size_t capacity = timers.capacity ? timers.capacity * 2 : 32;

@@ -101,33 +101,10 @@ final class DBusDispatchLoop: @unchecked Sendable {
 
     /// Starts the thread, which connects and then reports through `ready` before serving.
     func start(address: String, ready: @escaping @Sendable (Result<ConnectionInfo, DBusError>) -> Void) {
-        let context = Unmanaged.passRetained(StartContext(loop: self, address: address, ready: ready))
-        var thread = pthread_t()
-        let created = pthread_create(
-            &thread, nil,
-            { raw in
-                let context = Unmanaged<StartContext>.fromOpaque(raw!).takeRetainedValue()
-                setCurrentThreadName("herald-dbus")
-                context.loop.run(address: context.address, ready: context.ready)
-                return nil
-            }, context.toOpaque())
-        if created == 0 {
-            pthread_detach(thread)
-        } else {
-            context.release()
-            ready(.failure(.failed("Cannot start the D-Bus thread (error \(created)).")))
+        let started = startDetachedThread(named: "herald-dbus") { [self] in
+            run(address: address, ready: ready)
         }
-    }
-
-    private final class StartContext: Sendable {
-        let loop: DBusDispatchLoop
-        let address: String
-        let ready: @Sendable (Result<ConnectionInfo, DBusError>) -> Void
-        init(loop: DBusDispatchLoop, address: String, ready: @escaping @Sendable (Result<ConnectionInfo, DBusError>) -> Void) {
-            self.loop = loop
-            self.address = address
-            self.ready = ready
-        }
+        if !started { ready(.failure(.failed("Cannot start the D-Bus thread (the system has no thread left)."))) }
     }
 
     private func run(address: String, ready: @Sendable (Result<ConnectionInfo, DBusError>) -> Void) {

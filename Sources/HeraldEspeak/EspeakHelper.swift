@@ -97,41 +97,25 @@ final class EspeakHelper {
             theirs = fcntl(pair[1], F_DUPFD_CLOEXEC, EspeakWire.socketDescriptor + 1)
             close(pair[1])
         }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
-        posix_spawn_file_actions_adddup2(&actions, theirs, EspeakWire.socketDescriptor)
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        // heraldd ignores or blocks signals for its own handling; the helper wants the defaults.
-        var none = sigset_t()
-        sigemptyset(&none)
-        var all = sigset_t()
-        sigfillset(&all)
-        posix_spawnattr_setsigmask(&attributes, &none)
-        posix_spawnattr_setsigdefault(&attributes, &all)
+        // Only what libespeak-ng reads to find its data: nothing else of heraldd's environment.
+        var child = Spawn(
+            executable, [String(getpid())],
+            environment: ["ESPEAK_DATA_PATH", "HOME"].reduce(into: [:]) { kept, name in
+                kept[name] = getenv(name).map { String(cString: $0) }
+            })
+        child.descriptors = [(EspeakWire.socketDescriptor, theirs)]
         // A process group of its own: a Ctrl-C or a `kill -- -PGID` meant for heraldd reaches heraldd,
         // which shuts down in order; the helper then ends with it (end of file, PR_SET_PDEATHSIG).
-        posix_spawnattr_setpgroup(&attributes, 0)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP))
-        let argv: [UnsafeMutablePointer<CChar>?] = [strdup(executable), strdup(String(getpid())), nil]
-        defer { argv.forEach { free($0) } }
-        // Only what libespeak-ng reads to find its data: nothing else of heraldd's environment.
-        let envp: [UnsafeMutablePointer<CChar>?] =
-            ["ESPEAK_DATA_PATH", "HOME"].compactMap { (name: String) in
-                getenv(name).map { value in strdup("\(name)=\(String(cString: value))") }
-            } + [nil]
-        defer { envp.forEach { free($0) } }
-        var pid = pid_t()
-        let status = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
+        child.newProcessGroup = true
+        let spawned = Result { () throws(Spawn.Failure) in try child.start() }
         // Only the helper may hold its end, or its death would not show as end of file.
         close(theirs)
-        guard status == 0 else {
+        let pid: pid_t
+        switch spawned {
+        case .success(let started): pid = started
+        case .failure(let error):
             close(pair[0])
-            return failure("cannot start \(executable): \(String(cString: strerror(status)))")
+            return failure("\(error)")
         }
         let helper = EspeakHelper(pid: pid, socket: pair[0])
         // A send that blocks this long means the helper stopped reading: it is hung.

@@ -1,13 +1,11 @@
 public import Foundation
+internal import HeraldSystem
 
 /// A program a test starts and must end: a server, a load generator, `heraldd` itself.
 ///
-/// `posix_spawn` with a clean signal mask rather than Foundation's `Process`:
-/// children of the test runner otherwise inherit a mask that blocks SIGTERM
-/// (Swift Testing's threads block most signals), and then never end — and a
-/// test of how a daemon handles SIGTERM would test nothing. The child is
-/// ended (SIGTERM, then SIGKILL) when this object goes away, so a failing
-/// test leaves no process behind.
+/// Started as Herald starts every child (HeraldSystem's `Spawn`, which says
+/// why the signal mask matters). The child is ended (SIGTERM, then SIGKILL)
+/// when this object goes away, so a failing test leaves no process behind.
 public final class ChildProcess {
     /// A helper that could not be started (or did not come up); the message says why.
     public struct SpawnError: Error, CustomStringConvertible {
@@ -27,41 +25,14 @@ public final class ChildProcess {
         errorPath: String? = nil
     ) throws {
         self.program = program
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, logPath, O_WRONLY | O_CREAT | O_APPEND, 0o644)
-        if let errorPath {
-            posix_spawn_file_actions_addopen(&actions, 2, errorPath, O_WRONLY | O_CREAT | O_APPEND, 0o644)
-        } else {
-            posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        var child = Spawn(program, arguments, environment: environment)
+        child.standardOutput = .appending(to: logPath, mode: 0o644)
+        child.standardError = errorPath.map { Spawn.Source.appending(to: $0, mode: 0o644) } ?? .descriptor(1)
+        do {
+            pid = try child.start()
+        } catch {
+            throw SpawnError(description: "\(error)")
         }
-
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var empty = sigset_t()
-        sigemptyset(&empty)
-        posix_spawnattr_setsigmask(&attributes, &empty)
-        var defaults = sigset_t()
-        sigemptyset(&defaults)
-        for signal in [SIGTERM, SIGINT, SIGPIPE, SIGHUP] { sigaddset(&defaults, signal) }
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-
-        let argv = ([program] + arguments).map { strdup($0) } + [nil]
-        let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer {
-            argv.forEach { free($0) }
-            envp.forEach { free($0) }
-        }
-        var pid: pid_t = 0
-        let result = posix_spawn(&pid, program, &actions, &attributes, argv, envp)
-        guard result == 0 else {
-            throw SpawnError(description: "cannot start \(program): \(String(cString: strerror(result)))")
-        }
-        self.pid = pid
     }
 
     deinit { terminate() }

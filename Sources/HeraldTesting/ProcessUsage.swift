@@ -1,7 +1,7 @@
 internal import Foundation
 
 #if canImport(Glibc)
-    internal import Glibc
+    public import Glibc
 #endif
 
 /// CPU time (user + system) the whole process has used so far.
@@ -16,10 +16,12 @@ public func processCPUTime() -> Duration {
     return .microseconds(micros)
 }
 
-/// Bytes of the process resident in memory now (`/proc/self/statm`), for
-/// tests that check memory stays bounded on huge input; nil where there is no /proc.
-public func processResidentBytes() -> Int? {
-    guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .ascii) else { return nil }
+/// Bytes of a process resident in memory now (`/proc/PID/statm`; this
+/// process when `pid` is nil), for tests that check memory stays bounded on
+/// huge input or a long run; nil where there is no /proc or no such process.
+public func processResidentBytes(pid: pid_t? = nil) -> Int? {
+    let path = pid.map { "/proc/\($0)/statm" } ?? "/proc/self/statm"
+    guard let text = try? String(contentsOfFile: path, encoding: .ascii) else { return nil }
     let fields = text.split(separator: " ")
     guard fields.count > 1, let pages = Int(fields[1]) else { return nil }
     return pages * Int(sysconf(Int32(_SC_PAGESIZE)))

@@ -142,7 +142,7 @@ struct EspeakHelperFaultTests {
             let names = environ.split(separator: "\0").map { $0.prefix { $0 != "=" } }
             #expect(names.allSatisfy { ["HOME", "ESPEAK_DATA_PATH"].contains($0) }, "the helper's environment: \(names)")
         }
-        print("heraldd VmRSS \(EspeakHelperProcess.rss(daemon.process.pid)), herald-espeak VmRSS \(EspeakHelperProcess.rss(helper))")
+        print("heraldd RSS \((processResidentBytes(pid: daemon.process.pid) ?? 0) >> 10) kB, herald-espeak RSS \((processResidentBytes(pid: helper) ?? 0) >> 10) kB")
         daemon.process.send(SIGKILL)
         _ = await daemon.process.exited(within: .seconds(5))
         let deadline = ContinuousClock.now + .seconds(5)
@@ -179,10 +179,4 @@ enum EspeakHelperProcess {
         throw ChildProcess.SpawnError(description: "heraldd started no new herald-espeak within 10 s")
     }
 
-    /// VmRSS from /proc/PID/status, as written there ("12345 kB").
-    static func rss(_ pid: pid_t) -> String {
-        let status = (try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)) ?? ""
-        let line = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") }
-        return line.map { $0.dropFirst(6).trimmingCharacters(in: .whitespaces) } ?? "-"
-    }
 }

@@ -95,7 +95,7 @@ struct LoadTests {
         // All 100 SSIP clients connect at once: under ThreadSanitizer the first
         // ones came before heraldd had bound SSIP, and were refused.
         try #require(await daemon.waitForSSIP(), "SSIP not up within 10 s:\n\(daemon.log)")
-        let rssBefore = Self.rss(daemon.process.pid)
+        let rssBefore = (processResidentBytes(pid: daemon.process.pid) ?? 0) / 1024
         let scriptPath = daemon.folder.path("load.py")
         try Self.script.write(toFile: scriptPath, atomically: true, encoding: .utf8)
         var environment = daemon.environment
@@ -134,7 +134,7 @@ struct LoadTests {
             return try await group.reduce(into: []) { $0 += $1 }
         }
         let result = try #require(try await python)
-        let rssAfter = Self.rss(daemon.process.pid)
+        let rssAfter = (processResidentBytes(pid: daemon.process.pid) ?? 0) / 1024
         let status = try? await listener.status()
         await listener.close()
         let exit = await daemon.stop()
@@ -189,10 +189,4 @@ struct LoadTests {
         #expect(exit == 0)
     }
 
-    /// Resident memory in KiB, from /proc.
-    static func rss(_ pid: pid_t) -> Int {
-        let status = (try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)) ?? ""
-        let line = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") } ?? ""
-        return Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") ?? 0
-    }
 }

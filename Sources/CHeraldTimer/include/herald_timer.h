@@ -7,6 +7,10 @@
 /// woken. Plain pthreads: no Swift runtime hooks, no libdispatch, so every
 /// target may use it.
 
+/// Starts the timer thread now rather than at the first timer, so a failure
+/// shows at start-up. Returns 0, or pthread_create's error (also on later calls).
+int herald_timer_start(void);
+
 /// Calls `fire(context)` on the timer thread (`herald-timer`) once
 /// CLOCK_MONOTONIC reaches `deadline_ns`. Returns the timer's id for
 /// herald_timer_cancel (never 0), or 0 when the timer thread could not start.

@@ -122,19 +122,6 @@ struct TestPeers: Sendable {
     }
 }
 
-/// Runs `body` and returns the `DBusError` it threw, or nil; any other error is a test failure.
-func dbusError(_ body: () async throws -> Void) async -> DBusError? {
-    do {
-        try await body()
-        return nil
-    } catch let error as DBusError {
-        return error
-    } catch {
-        Issue.record("Expected a DBusError, got \(error)")
-        return nil
-    }
-}
-
 /// `pipe` with both ends close-on-exec: tests in this process spawn children
 /// (daemons, CLI tools), which must not keep a write end open. (`pipe2` needs
 /// _GNU_SOURCE, which Swift's Glibc module does not define.)

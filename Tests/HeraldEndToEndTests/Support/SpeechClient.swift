@@ -112,22 +112,6 @@ final class SpeechSignalLog: Sendable {
     }
 }
 
-/// Runs `body` and returns the `DBusError` it threw, or nil when it succeeded;
-/// any other error is a test failure.
-func dbusError<T>(
-    sourceLocation: SourceLocation = #_sourceLocation, _ body: () async throws -> T
-) async -> DBusError? {
-    do {
-        _ = try await body()
-        return nil
-    } catch let error as DBusError {
-        return error
-    } catch {
-        Issue.record("expected a DBusError, got \(error)", sourceLocation: sourceLocation)
-        return nil
-    }
-}
-
 /// Checks an error reply the way a person meets it: Herald's own error name,
 /// and a message of one readable line that never repeats the spoken text.
 func expectHeraldError(

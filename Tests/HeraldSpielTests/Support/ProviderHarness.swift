@@ -56,15 +56,3 @@ struct ProviderHarness: Sendable {
     }
 }
 
-/// Runs `body` and returns the `DBusError` it threw, or nil when it succeeded.
-func dbusError(sourceLocation: SourceLocation = #_sourceLocation, _ body: () async throws -> Void) async -> DBusError? {
-    do {
-        try await body()
-        return nil
-    } catch let error as DBusError {
-        return error
-    } catch {
-        Issue.record("expected a DBusError, got \(error)", sourceLocation: sourceLocation)
-        return nil
-    }
-}
