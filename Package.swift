@@ -82,7 +82,9 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         // The frames heraldd exchanges with its herald-espeak helper (whose side, in C, is Sources/herald-espeak/main.c).
-        .target(name: "HeraldEspeakProtocol", swiftSettings: strictSettings),
+        .target(name: "HeraldEspeakProtocol", dependencies: ["CHeraldEspeakWire"], swiftSettings: strictSettings),
+        // The protocol's constants (socket, frame limit, kinds), read by both sides.
+        .target(name: "CHeraldEspeakWire"),
         .target(
             name: "HeraldEspeak",
             dependencies: [
@@ -100,7 +102,7 @@ let package = Package(
         // or in libexec/herald.
         .executableTarget(
             name: "herald-espeak",
-            dependencies: ["CEspeakNG"],
+            dependencies: ["CEspeakNG", "CHeraldEspeakWire"],
             cSettings: [.unsafeFlags(["-Wall", "-Wextra"])],
             linkerSettings: residentLinkSettings("herald-espeak") + [.linkedLibrary("pthread")]
         ),

@@ -1,3 +1,5 @@
+internal import CHeraldEspeakWire
+
 /// The binary protocol between heraldd and its `herald-espeak` helper, over
 /// the stream socket heraldd hands the helper as descriptor 3.
 ///
@@ -22,25 +24,40 @@
 /// heraldd sends one `speak` at a time and waits for its `end` or `failed`,
 /// so each side has at most one request in flight.
 ///
-/// The helper is written in C (Sources/herald-espeak/main.c, which has its
-/// own copy of these kinds); a change here is a change there, and the
-/// end-to-end tests run the two together.
+/// The helper is written in C (Sources/herald-espeak/main.c); the socket
+/// descriptor, the frame limit and the kind bytes come from the header both
+/// sides read (Sources/CHeraldEspeakWire/include/herald_espeak_wire.h).
 public enum EspeakWire {
     /// The descriptor the helper finds its socket on.
-    public static let socketDescriptor: Int32 = 3
+    public static let socketDescriptor = Int32(HERALD_ESPEAK_SOCKET)
     /// Frames larger than this are a broken peer, not a long text.
-    public static let maximumFrame = 64 << 20
+    public static let maximumFrame = Int(HERALD_ESPEAK_MAXIMUM_FRAME)
 
-    public enum Kind: UInt8, Sendable {
-        case speak = 1
-        case cancel = 2
-        case ready = 0x81
-        case audio = 0x82
-        case mark = 0x83
-        case notice = 0x84
-        case end = 0x85
-        case failed = 0x86
-        case startFailed = 0x87
+    public enum Kind: CaseIterable, Sendable {
+        case speak, cancel, ready, audio, mark, notice, end, failed, startFailed
+
+        /// The kind byte on the wire.
+        public var rawValue: UInt8 {
+            let byte =
+                switch self {
+                case .speak: HERALD_ESPEAK_KIND_SPEAK
+                case .cancel: HERALD_ESPEAK_KIND_CANCEL
+                case .ready: HERALD_ESPEAK_KIND_READY
+                case .audio: HERALD_ESPEAK_KIND_AUDIO
+                case .mark: HERALD_ESPEAK_KIND_MARK
+                case .notice: HERALD_ESPEAK_KIND_NOTICE
+                case .end: HERALD_ESPEAK_KIND_END
+                case .failed: HERALD_ESPEAK_KIND_FAILED
+                case .startFailed: HERALD_ESPEAK_KIND_START_FAILED
+                }
+            return UInt8(byte)
+        }
+
+        /// The kind a byte names; nil for a byte no kind has (a broken peer).
+        public init?(rawValue: UInt8) {
+            guard let kind = Self.allCases.first(where: { $0.rawValue == rawValue }) else { return nil }
+            self = kind
+        }
     }
 }
 

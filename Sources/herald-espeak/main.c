@@ -30,20 +30,8 @@
 
 #include <espeak-ng/speak_lib.h>
 
-// EspeakWire's socket descriptor, frame limit and kinds.
-enum { wire_socket = 3 };
-#define WIRE_MAXIMUM_FRAME (64u << 20)
-enum {
-    kind_speak = 1,
-    kind_cancel = 2,
-    kind_ready = 0x81,
-    kind_audio = 0x82,
-    kind_mark = 0x83,
-    kind_notice = 0x84,
-    kind_end = 0x85,
-    kind_failed = 0x86,
-    kind_start_failed = 0x87,
-};
+// The socket descriptor, frame limit and kinds, shared with heraldd's side.
+#include "herald_espeak_wire.h"
 
 // MARK: Frames
 
@@ -100,7 +88,7 @@ static void frame_send(struct frame *frame) {
     for (int shift = 0; shift < 4; shift++) frame->bytes[shift] = (uint8_t)(length >> (8 * shift));
     size_t offset = 0;
     while (offset < frame->count) {
-        ssize_t written = send(wire_socket, frame->bytes + offset, frame->count - offset, MSG_NOSIGNAL);
+        ssize_t written = send(HERALD_ESPEAK_SOCKET, frame->bytes + offset, frame->count - offset, MSG_NOSIGNAL);
         if (written < 0 && errno == EINTR) continue;
         if (written <= 0) exit(0);
         offset += (size_t)written;
@@ -155,11 +143,11 @@ static sem_t wakeup;
 static _Atomic uint32_t cancelled;
 
 static void handle(uint8_t kind, struct reader *reader) {
-    if (kind == kind_cancel) {
+    if (kind == HERALD_ESPEAK_KIND_CANCEL) {
         atomic_store_explicit(&cancelled, read_u32(reader), memory_order_release);
         return;
     }
-    if (kind != kind_speak) exit(2);
+    if (kind != HERALD_ESPEAK_KIND_SPEAK) exit(2);
     struct request *request = calloc(1, sizeof *request);
     if (!request) exit(1);
     request->id = read_u32(reader);
@@ -187,7 +175,7 @@ static void *read_requests(void *unused) {
             buffer = realloc(buffer, capacity);
             if (!buffer) exit(1);
         }
-        ssize_t got = read(wire_socket, buffer + count, capacity - count);
+        ssize_t got = read(HERALD_ESPEAK_SOCKET, buffer + count, capacity - count);
         if (got < 0 && errno == EINTR) continue;
         // heraldd closed its end (or died): nothing more to do.
         if (got <= 0) exit(0);
@@ -196,7 +184,7 @@ static void *read_requests(void *unused) {
         while (count - start >= 4) {
             const uint8_t *p = buffer + start;
             uint32_t length = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-            if (length < 1 || length > WIRE_MAXIMUM_FRAME) exit(2);
+            if (length < 1 || length > HERALD_ESPEAK_MAXIMUM_FRAME) exit(2);
             if (count - start - 4 < length) break;
             struct reader reader = {p + 5, p + 4 + length};
             handle(p[4], &reader);
@@ -222,7 +210,7 @@ static struct {
 
 static void send_audio(const short *samples, long from, long to) {
     if (to <= from) return;
-    struct frame *frame = frame_begin(kind_audio, 4 + (size_t)(to - from) * 2);
+    struct frame *frame = frame_begin(HERALD_ESPEAK_KIND_AUDIO, 4 + (size_t)(to - from) * 2);
     frame_u32(frame, current.id);
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
     frame_bytes(frame, samples + from, (size_t)(to - from) * 2);
@@ -250,7 +238,7 @@ static int synth_callback(short *wav, int count, espeak_EVENT *events) {
         if (end > total) end = total;
         send_audio(wav, cursor, end);
         cursor = end > cursor ? end : cursor;
-        send_text(kind_mark, current.id, event->id.name);
+        send_text(HERALD_ESPEAK_KIND_MARK, current.id, event->id.name);
     }
     send_audio(wav, cursor, total);
     return 0;
@@ -265,7 +253,7 @@ static void send_ready(void) {
     uint32_t voices = 0;
     for (int index = 0; list && list[index]; index++)
         if (list[index]->name && list[index]->identifier) voices++;
-    struct frame *frame = frame_begin(kind_ready, 8 + voices * 40);
+    struct frame *frame = frame_begin(HERALD_ESPEAK_KIND_READY, 8 + voices * 40);
     frame_u32(frame, (uint32_t)sample_rate);
     frame_u32(frame, voices);
     for (int index = 0; list && list[index]; index++) {
@@ -326,7 +314,7 @@ static void apply(const struct request *request) {
         if (!select_voice(voice, language)) {
             char text[512];
             snprintf(text, sizeof text, "espeak-ng has no voice %s; using English", key);
-            send_text(kind_notice, request->id, text);
+            send_text(HERALD_ESPEAK_KIND_NOTICE, request->id, text);
             select_voice(NULL, "en");
         }
         free(applied_voice);
@@ -350,11 +338,11 @@ static void run(const struct request *request) {
         if (status != EE_OK && atomic_load_explicit(&cancelled, memory_order_acquire) != request->id) {
             char text[64];
             snprintf(text, sizeof text, "synthesis failed (espeak error %d)", (int)status);
-            send_text(kind_failed, request->id, text);
+            send_text(HERALD_ESPEAK_KIND_FAILED, request->id, text);
             return;
         }
     }
-    struct frame *frame = frame_begin(kind_end, 4);
+    struct frame *frame = frame_begin(HERALD_ESPEAK_KIND_END, 4);
     frame_u32(frame, request->id);
     frame_send(frame);
 }
@@ -378,13 +366,13 @@ int main(int argc, char **argv) {
     long parent = argc > 1 ? strtol(argv[1], &end, 10) : 0;
     if (argc > 1 && !*end && getppid() != (pid_t)parent) return 0;
     // Keeps only what it was handed, even if a library of heraldd left a descriptor open.
-    syscall(SYS_close_range, (unsigned int)wire_socket + 1, ~0U, 0);
+    syscall(SYS_close_range, (unsigned int)HERALD_ESPEAK_SOCKET + 1, ~0U, 0);
     signal(SIGPIPE, SIG_IGN);
     sem_init(&wakeup, 0, 0);
 
     sample_rate = espeak_Initialize(AUDIO_OUTPUT_SYNCHRONOUS, 40, NULL, espeakINITIALIZE_DONT_EXIT);
     if (sample_rate <= 0) {
-        struct frame *frame = frame_begin(kind_start_failed, 80);
+        struct frame *frame = frame_begin(HERALD_ESPEAK_KIND_START_FAILED, 80);
         frame_string(frame, "libespeak-ng could not load its data; install the espeak-ng-data package");
         frame_send(frame);
         return 1;

@@ -18,6 +18,17 @@ struct EspeakWireTests {
         return frames
     }
 
+    /// The kinds come from the header the helper's C reads: each has its own
+    /// byte, and each byte reads back as its kind (the helper's bytes are the
+    /// same numbers, so the two sides cannot drift apart).
+    @Test func everyKindHasItsOwnByteAndReadsBack() {
+        let bytes = EspeakWire.Kind.allCases.map(\.rawValue)
+        #expect(Set(bytes).count == bytes.count)
+        for kind in EspeakWire.Kind.allCases { #expect(EspeakWire.Kind(rawValue: kind.rawValue) == kind) }
+        #expect(EspeakWire.Kind(rawValue: 0x7f) == nil)
+        #expect(EspeakWire.Kind.speak.rawValue == 1 && EspeakWire.Kind.ready.rawValue == 0x81)
+    }
+
     @Test(arguments: [1, 3, 7, 4096])
     func aSpeakFrameAndSamplesComeBackWhateverTheSplit(step: Int) throws {
         var speak = EspeakFrameWriter(.speak)
