@@ -8,9 +8,13 @@ public typealias DBusMethodHandler = @Sendable (DBusMethodCall) async throws(DBu
 
 /// One method of an exported interface.
 public struct DBusMethod: Sendable {
-    /// When set, calls with other argument types are answered with `InvalidArgs`
-    /// before the handler runs.
+    /// When set, calls with other argument types are answered before the
+    /// handler runs: with `refusal`'s error, or `InvalidArgs`. Also what a
+    /// contract test compares with the interface XML.
     public let inputSignature: String?
+    /// The error for a call with other argument types, for an interface whose
+    /// errors all carry its own names; nil: `InvalidArgs`.
+    public let refusal: (@Sendable (DBusMethodCall) -> DBusError)?
     /// When set, a handler returning other types is a bug: the caller gets `Failed`
     /// and the mismatch is logged. Also used for generated introspection.
     public let outputSignature: String?
@@ -24,9 +28,11 @@ public struct DBusMethod: Sendable {
         inputSignature: String? = nil,
         outputSignature: String? = nil,
         concurrent: Bool = false,
+        refusal: (@Sendable (DBusMethodCall) -> DBusError)? = nil,
         _ handler: @escaping DBusMethodHandler
     ) {
         self.inputSignature = inputSignature
+        self.refusal = refusal
         self.outputSignature = outputSignature
         self.isConcurrent = concurrent
         self.handler = handler
@@ -39,6 +45,8 @@ public struct DBusProperty: Sendable {
     public let signature: String
     let get: @Sendable () async throws(DBusError) -> DBusValue
     let set: (@Sendable (DBusValue) async throws(DBusError) -> Void)?
+    /// True when clients may `Set` it (introspected as `readwrite`).
+    public var isWritable: Bool { self.set != nil }
 
     /// A property; without `set` it is read-only and `Set` gets `PropertyReadOnly`.
     /// A setter should emit `PropertiesChanged` itself when the value changed.

@@ -131,7 +131,7 @@ final class DBusObjectRouter: Sendable {
             return
         }
         if let expected = method.inputSignature, expected != call.signature {
-            replyNow(.invalidArgs("\(interface).\(member) expects arguments (\(expected)), got (\(call.signature))."))
+            replyNow(method.refusal?(call) ?? .invalidArgs("\(interface).\(member) expects arguments (\(expected)), got (\(call.signature))."))
             return
         }
         let run: @Sendable () async -> Void = { [self] in

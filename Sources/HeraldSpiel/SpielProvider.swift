@@ -116,10 +116,19 @@ public final class SpielProvider: Sendable {
 
     // MARK: The D-Bus object
 
+    /// `Synthesize(h pipe_fd, s text, s voice_id, d pitch, d rate, b is_ssml, s language)`.
+    static let synthesizeSignature = "hssddbs"
+
     func object() -> DBusObject {
         let methods: [String: DBusMethod] = [
             // Concurrent: a client's requests never wait for one another's checks.
-            "Synthesize": DBusMethod(outputSignature: "", concurrent: true) { [self] call throws(DBusError) in
+            "Synthesize": DBusMethod(
+                inputSignature: Self.synthesizeSignature, outputSignature: "", concurrent: true,
+                refusal: { call in
+                    SpielError.invalid(
+                        "Synthesize takes (pipe_fd h, text s, voice_id s, pitch d, rate d, is_ssml b, language s), not (\(call.signature)).")
+                }
+            ) { [self] call throws(DBusError) in
                 try synthesize(call)
                 return []
             }

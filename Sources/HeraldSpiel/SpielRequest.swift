@@ -18,12 +18,9 @@ struct SpielRequest: Sendable {
     static let maxTextBytes = 1 << 20
 
     /// Checks everything except the pipe first, so that a rejected call
-    /// leaves its descriptor to be closed with the message.
+    /// leaves its descriptor to be closed with the message. The arguments'
+    /// types were checked before (`SpielProvider.synthesizeSignature`).
     init(_ call: DBusMethodCall, voices: [SpielVoice]) throws(DBusError) {
-        guard call.signature == "hssddbs" else {
-            throw SpielError.invalid(
-                "Synthesize takes (pipe_fd h, text s, voice_id s, pitch d, rate d, is_ssml b, language s), not (\(call.signature)).")
-        }
         let text = try call.string(1)
         guard text.utf8.count <= Self.maxTextBytes else {
             throw SpielError.invalid("The text is longer than 1 MiB; synthesise it in parts (a sentence or paragraph each).")

@@ -1,4 +1,5 @@
 import HeraldCore
+import Logging
 import HeraldTesting
 import Testing
 
@@ -74,5 +75,21 @@ struct SpielFormatTests {
             voice: Voice(id: "espeak-ng:gmw/en-US", name: "English (America)", language: "en-us", engine: "espeak-ng"),
             format: AudioFormat(sampleRate: 22050), marks: .exact)
         #expect(regional.languages == ["en-us", "en"])
+    }
+}
+
+/// `org.freedesktop.Speech.Provider` as Herald serves it is the interface in
+/// `dbus/org.freedesktop.Speech.Provider.xml` (what libspiel and Introspect
+/// read): the same methods and argument types, properties and types.
+struct SpielInterfaceContractTests {
+    @Test func theProviderServesExactlyItsInterfaceXML() throws {
+        let tone = ToneEngine(name: "tone")
+        let provider = SpielProvider(
+            engine: tone, voices: [], engines: [tone], preparer: TextPreparer(maxChunkCharacters: 500),
+            logger: Logger(label: "test.contract"))
+        let served = try InterfaceContract(exported: provider.object(), interface: SpielProvider.interface, signals: [:])
+        let documented = try InterfaceContract(dbusFile: SpielProvider.interface)
+        #expect(served == documented, "served:\n\(served)\n\ndbus/org.freedesktop.Speech.Provider.xml:\n\(documented)")
+        #expect(documented.methods["Synthesize"]?.input == "hssddbs", "the XML was read: \(documented)")
     }
 }

@@ -43,7 +43,7 @@ public struct Speech1Service: Service, CustomStringConvertible {
         let service = Speech1Service(
             connection: connection, pipeline: pipeline, events: await pipeline.scheduler.events(),
             departures: try await connection.nameOwnerChanges(), logger: logger)
-        try connection.export(service.object())
+        try connection.export(Self.object(pipeline: pipeline, departed: service.departed))
         guard try await connection.requestName(busName) else {
             await connection.close()
             throw DBusError(
@@ -70,21 +70,25 @@ public struct Speech1Service: Service, CustomStringConvertible {
 
     private func forwardEvents(_ events: AsyncStream<SpeechEvent>) async {
         for await event in events {
-            let (name, arguments): (String, [DBusValue]) =
-                switch event.kind {
-                case .began: ("Began", [.uint64(event.id)])
-                case .ended: ("Ended", [.uint64(event.id)])
-                case .canceled: ("Canceled", [.uint64(event.id)])
-                case .paused: ("Paused", [.uint64(event.id)])
-                case .resumed: ("Resumed", [.uint64(event.id)])
-                case .indexMark(let mark): ("IndexMark", [.uint64(event.id), .string(mark)])
-                case .failed(let reason): ("Failed", [.uint64(event.id), .string(reason)])
-                }
+            let (name, arguments) = Self.signal(for: event)
             do {
                 try connection.emitSignal(path: Self.objectPath, interface: Self.interface, name: name, arguments: arguments)
             } catch {
                 logger.warning("could not send a signal", metadata: ["herald.signal": "\(name)", "herald.error": "\(error)"])
             }
+        }
+    }
+
+    /// The signal that reports `event`: its name and arguments.
+    static func signal(for event: SpeechEvent) -> (name: String, arguments: [DBusValue]) {
+        switch event.kind {
+        case .began: ("Began", [.uint64(event.id)])
+        case .ended: ("Ended", [.uint64(event.id)])
+        case .canceled: ("Canceled", [.uint64(event.id)])
+        case .paused: ("Paused", [.uint64(event.id)])
+        case .resumed: ("Resumed", [.uint64(event.id)])
+        case .indexMark(let mark): ("IndexMark", [.uint64(event.id), .string(mark)])
+        case .failed(let reason): ("Failed", [.uint64(event.id), .string(reason)])
         }
     }
 
@@ -96,9 +100,10 @@ public struct Speech1Service: Service, CustomStringConvertible {
         }
     }
 
-    func object() -> DBusObject {
+    /// The exported object: every method, with its argument types, wired to
+    /// the pipeline. `departed` lists the callers that have left the bus.
+    static func object(pipeline: SpeechPipeline, departed: DepartedClients) -> DBusObject {
         let scheduler = pipeline.scheduler
-        let departed = self.departed
         let voices = pipeline.voices
         // The chain itself, not its name at export time: the next engine changes while one rests.
         let chain = pipeline.engine
@@ -114,16 +119,16 @@ public struct Speech1Service: Service, CustomStringConvertible {
             if options.client == nil, departed.contains(call.sender) { await scheduler.cancel(.message(id)) }
             return [.uint64(id)]
         }
-        /// A method whose arguments are checked here rather than by the layer, so a
-        /// wrong signature gets Herald's own error name like every other bad input.
-        func checked(_ input: String, _ output: String, _ handler: @escaping DBusMethodHandler) -> DBusMethod {
-            DBusMethod(outputSignature: output) { call throws(DBusError) in
-                guard call.signature == input else {
-                    throw Speech1Arguments.invalid(
+        /// A method whose wrong arguments get Herald's own error name, like every other bad input.
+        func checked(
+            _ input: String, _ output: String, concurrent: Bool = false, _ handler: @escaping DBusMethodHandler
+        ) -> DBusMethod {
+            DBusMethod(
+                inputSignature: input, outputSignature: output, concurrent: concurrent,
+                refusal: { call in
+                    Speech1Arguments.invalid(
                         "\(call.member) takes arguments of type (\(input)), not (\(call.signature)); see the interface XML (Introspect).")
-                }
-                return try await handler(call)
-            }
+                }, handler)
         }
         func control(_ action: @escaping @Sendable (Scheduler, Scope) async -> Void) -> DBusMethod {
             checked("s", "") { call throws(DBusError) in
@@ -164,11 +169,7 @@ public struct Speech1Service: Service, CustomStringConvertible {
                         voices.map { .struct([.string($0.id), .string($0.name), .string($0.language), .string($0.engine)]) })
                 ]
             },
-            "Export": DBusMethod(outputSignature: "ut", concurrent: true) { call throws(DBusError) in
-                guard call.signature == "sa{sv}h" else {
-                    throw Speech1Arguments.invalid(
-                        "Export takes arguments of type (sa{sv}h), not (\(call.signature)); see the interface XML (Introspect).")
-                }
+            "Export": checked("sa{sv}h", "ut", concurrent: true) { call throws(DBusError) in
                 let text = try call.string(0)
                 try Speech1Arguments.validate(text: text)
                 let options = try Speech1Arguments.options(try call.dictionary(1), voices: voices)

@@ -1,0 +1,36 @@
+import HeraldConfig
+import HeraldCore
+import HeraldTesting
+import Testing
+
+@testable import HeraldDaemon
+
+/// `org.herald.Speech1` as heraldd serves it is the interface in
+/// `dbus/org.herald.Speech1.xml`: the same methods with the same argument
+/// types, the same signals with the same arguments, the same properties. The
+/// XML is what clients read (Introspect serves it verbatim), so a method added,
+/// renamed or retyped on one side only fails here.
+@Suite(.serialized)
+struct InterfaceContractTests {
+    @Test func speech1ServesExactlyItsInterfaceXML() async throws {
+        var configuration = Configuration()
+        configuration.audioDevice = "null"
+        let pipeline = try await SpeechPipeline(configuration: configuration, logger: .init(label: "test.contract"))
+        defer { Task { await pipeline.shutDown() } }
+        let object = Speech1Service.object(pipeline: pipeline, departed: DepartedClients())
+
+        // Every event the scheduler reports, as the service signals it.
+        let events: [SpeechEventKind] = [
+            .began, .ended, .canceled, .paused, .resumed, .indexMark("m"), .failed(reason: "r"),
+        ]
+        var signals: [String: String] = [:]
+        for kind in events {
+            let (name, arguments) = Speech1Service.signal(for: SpeechEvent(id: 1, client: ClientID("test"), kind: kind))
+            signals[name] = arguments.map(\.signature).joined()
+        }
+        let served = try InterfaceContract(exported: object, interface: Speech1Service.interface, signals: signals)
+        let documented = try InterfaceContract(dbusFile: Speech1Service.interface)
+        #expect(served == documented, "served:\n\(served)\n\ndbus/org.herald.Speech1.xml:\n\(documented)")
+        #expect(documented.methods.count == 10 && documented.signals.count == 7, "the XML was read: \(documented)")
+    }
+}
