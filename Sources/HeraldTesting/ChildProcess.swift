@@ -67,6 +67,7 @@ public final class ChildProcess {
     /// Waits up to `timeout` for the program to end by itself; true if it did.
     /// Blocks the calling thread: for synchronous set-up code.
     public func waitForExit(timeout: Duration) -> Bool {
+        let timeout = timeout.timingScaled
         let deadline = ContinuousClock.now + timeout
         while isRunning {
             guard ContinuousClock.now < deadline else { return false }
@@ -80,6 +81,7 @@ public final class ChildProcess {
     /// the few threads of the concurrency pool.
     /// A cancelled task stops waiting (false) rather than spinning.
     public func exited(within timeout: Duration) async -> Bool {
+        let timeout = timeout.timingScaled
         let deadline = ContinuousClock.now + timeout
         while isRunning {
             guard ContinuousClock.now < deadline, !Task.isCancelled else { return false }

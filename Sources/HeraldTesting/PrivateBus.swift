@@ -46,6 +46,7 @@ public final class PrivateBus: @unchecked Sendable {
     /// it listens. `serviceDirectories` hold `.service` files for D-Bus activation.
     /// For synchronous set-up code; async code calls `launch(serviceDirectories:timeout:)`.
     public static func start(serviceDirectories: [String] = [], timeout: Duration = .seconds(10)) throws -> PrivateBus {
+        let timeout = timeout.timingScaled
         let starting = try Starting(serviceDirectories: serviceDirectories)
         let deadline = ContinuousClock.now + timeout
         while true {
@@ -58,6 +59,7 @@ public final class PrivateBus: @unchecked Sendable {
     /// Starts a bus and waits at most `timeout` until it listens, sleeping
     /// between checks so that the few threads of the concurrency pool stay free.
     public static func launch(serviceDirectories: [String] = [], timeout: Duration = .seconds(10)) async throws -> PrivateBus {
+        let timeout = timeout.timingScaled
         let starting = try Starting(serviceDirectories: serviceDirectories)
         let deadline = ContinuousClock.now + timeout
         while true {

@@ -26,6 +26,7 @@ public final class PrivateXServer: @unchecked Sendable {
     /// Starts Xvfb and waits (sleeping between checks, at most `timeout`)
     /// until it serves; throws when Xvfb is not installed (`packaging/install-deps.sh --test`).
     public static func launch(timeout: Duration = .seconds(15)) async throws -> PrivateXServer {
+        let timeout = timeout.timingScaled
         let directory = URL(fileURLWithPath: NSTemporaryDirectory(), isDirectory: true)
             .appendingPathComponent("herald-x-\(UUID().uuidString.prefix(8))", isDirectory: true)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)

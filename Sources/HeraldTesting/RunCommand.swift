@@ -32,6 +32,7 @@ public func runCommand(
     _ path: String, _ arguments: [String], environment: [String: String]? = nil, timeout: Duration = .seconds(30)
 ) async throws -> CommandResult? {
     guard FileManager.default.isExecutableFile(atPath: path) else { return nil }
+    let timeout = timeout.timingScaled
     let folder = URL(fileURLWithPath: NSTemporaryDirectory(), isDirectory: true)
         .appendingPathComponent("herald-command-\(UUID().uuidString.prefix(8))", isDirectory: true)
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)

@@ -53,6 +53,7 @@ public final class SpeechEventLog: Sendable {
     public func wait(
         for id: UtteranceID, timeout: Duration, _ matches: @escaping (SpeechEventKind) -> Bool
     ) async -> Entry? {
+        let timeout = timeout.timingScaled
         let deadline = ContinuousClock.now + timeout
         while true {
             if let entry = first(id, matches) { return entry }

@@ -73,7 +73,7 @@ public struct SpielClient: Sendable {
     public func synthesize(arguments: [DBusValue], timeout: Duration = .seconds(10)) async throws(DBusError) {
         let reply = try await connection.call(
             destination: destination, path: path, interface: Self.interface, method: "Synthesize", arguments: arguments,
-            timeout: timeout)
+            timeout: timeout.timingScaled)
         guard reply.isEmpty else { throw DBusError.failed("Synthesize replied \(reply); it has no return value") }
     }
 
@@ -136,6 +136,7 @@ public final class SpielPipeReader: Sendable {
     }
 
     private func read(until enough: (Int) -> Bool, timeout: Duration) async {
+        let timeout = timeout.timingScaled
         let deadline = ContinuousClock.now + timeout
         var buffer = [UInt8](repeating: 0, count: 65536)
         while !reachedEnd, !enough(received.withLock { $0.count }), ContinuousClock.now < deadline {

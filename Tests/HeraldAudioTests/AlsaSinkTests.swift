@@ -68,7 +68,7 @@ struct AlsaSinkTests {
                 #expect(error.message.contains("aplay -L"))
                 #expect(error.message.contains("[audio]"))
             }
-            #expect(ContinuousClock.now - start < .milliseconds(500))
+            #expect(ContinuousClock.now - start < .milliseconds(500).timingScaled)
         }
         #expect(try await sink.drain() == .completed)
         let errors = log.all.filter { $0.level == .error }
@@ -147,9 +147,9 @@ struct AlsaSinkTests {
             let heard = ContinuousClock.now - start
             let playingCPU = processCPUTime() - cpuAtStart
             print("paced: 3 s of audio handed over after \(handedOver), heard after \(heard), CPU \(playingCPU)")
-            #expect(playingCPU < .milliseconds(300))
-            #expect(handedOver > .milliseconds(2850) && handedOver < .milliseconds(4500))
-            #expect(heard > .milliseconds(2950) && heard < .milliseconds(4600))
+            #expect(playingCPU < .milliseconds(300).timingScaled)
+            #expect(handedOver > .milliseconds(2850) && handedOver < .milliseconds(4500).timingScaled)
+            #expect(heard > .milliseconds(2950) && heard < .milliseconds(4600).timingScaled)
 
             // Idle after a drain: the owner thread sleeps without a timeout and the
             // dropped PCM lets the pulse plugin rest, so the process uses no CPU.
@@ -157,7 +157,7 @@ struct AlsaSinkTests {
             try await Task.sleep(for: .seconds(1))
             let idleCPU = processCPUTime() - cpuBefore
             print("paced: CPU used in 1 s idle after drain: \(idleCPU)")
-            #expect(idleCPU < .milliseconds(30))
+            #expect(idleCPU < .milliseconds(30).timingScaled)
 
             // The next utterance plays on the same open device.
             let again = ContinuousClock.now
@@ -272,7 +272,7 @@ struct AlsaSinkTests {
                 // The figure is printed, not asserted from below: PulseAudio's delay
                 // report is coarse on a busy machine. The bound catches a hang.
                 print("10 ms tail: heard after \(took)")
-                #expect(took < .milliseconds(500))
+                #expect(took < .milliseconds(500).timingScaled)
             }
         }
 
@@ -312,7 +312,7 @@ struct AlsaSinkTests {
             sink.shutdown()
             let took = ContinuousClock.now - start
             print("shutdown with a pending play took \(took)")
-            #expect(took < .milliseconds(100))
+            #expect(took < .milliseconds(100).timingScaled)
             let pendingOutcome = try await pending
             #expect(pendingOutcome != .completed)
             #expect(try await sink.play(second) == .stopped(framesAccepted: 0))

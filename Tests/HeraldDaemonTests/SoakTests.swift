@@ -95,7 +95,7 @@ struct SoakTests {
         }
         print("soak warnings by reason: \(reasons.sorted { $0.key < $1.key })")
         #expect(outcomes.values.reduce(0, +) == count)
-        #expect(slowest < .seconds(10), "a message waited beyond the bounds")
+        #expect(slowest < .seconds(10).timingScaled, "a message waited beyond the bounds")
         if TimingScale.memoryBoundsHold { #expect(growth < 30, "memory grew by \(growth) MiB") }
         #expect(!logs.all.contains { $0.level > .debug && $0.description.contains("of the soak") }, "spoken text logged")
     }

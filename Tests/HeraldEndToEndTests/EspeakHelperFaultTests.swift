@@ -42,7 +42,7 @@ struct EspeakHelperFaultTests {
         print("helper killed: \(signals.sequence(for: pending)) \((failed?.at).map { $0 - killedAt }.map(String.init(describing:)) ?? "-") after the kill")
         #expect(failed?.member == "Failed", "\(signals.all)\n\(daemon.log)")
         #expect(failed?.detail?.contains("herald-espeak was killed by signal 9") == true, "reason: \(failed?.detail ?? "-")")
-        #expect((failed?.at).map { $0 - killedAt < .seconds(2) } == true, "the failure took over 2 s")
+        #expect((failed?.at).map { $0 - killedAt < .seconds(2).timingScaled } == true, "the failure took over 2 s")
 
         let framesBefore = daemon.capture.framesWritten
         let next = try await client.speak(SampleText.short)
@@ -80,7 +80,7 @@ struct EspeakHelperFaultTests {
         #expect(failed?.member == "Failed", "\(signals.all)\n\(daemon.log)")
         #expect(failed?.detail?.contains("sent nothing for 5") == true, "reason: \(failed?.detail ?? "-")")
         // The bound (5 s) from the request, which comes when the chunk before it starts playing.
-        #expect(took.map { $0 < .seconds(20) } == true)
+        #expect(took.map { $0 < .seconds(20).timingScaled } == true)
         #expect(isGone(hung), "the hung helper was not killed")
 
         let framesBefore = daemon.capture.framesWritten

@@ -1,6 +1,7 @@
 import HeraldCore
 import HeraldEspeak
 import Logging
+import HeraldTesting
 import Testing
 
 /// The real libespeak-ng: audio that is speech-length and not silence, marks
@@ -114,7 +115,7 @@ struct EspeakEngineTests {
         let start = clock.now
         let next = try await run(SpeechChunk([.text("Next.")]))
         #expect(frames(next) > 0)
-        #expect(clock.now - start < .seconds(3), "the abandoned request did not hold the engine (its whole text takes longer)")
+        #expect(clock.now - start < .seconds(3).timingScaled, "the abandoned request did not hold the engine (its whole text takes longer)")
     }
 
     @Test func markupCharactersInTextAreSpokenNotParsed() async throws {
@@ -142,6 +143,6 @@ struct EspeakCancellationTests {
             if case .audio = output, firstAudio == nil { firstAudio = clock.now - stoppedAt }
         }
         print("after a cancel mid-chunk, the next request's first audio came in \(firstAudio.map(String.init(describing:)) ?? "-")")
-        #expect(firstAudio.map { $0 < .milliseconds(500) } == true, "\(String(describing: firstAudio))")
+        #expect(firstAudio.map { $0 < .milliseconds(500).timingScaled } == true, "\(String(describing: firstAudio))")
     }
 }

@@ -38,7 +38,7 @@ struct OrcaReplayTests {
             let answer = try await probe.command("GET OUTPUT_MODULE", timeout: .seconds(2))
             let answeredIn = ContinuousClock.now - asked
             #expect(answer == ["251-\(server.pipeline.engineName)", "251 OK GET RETURNED"])
-            #expect(answeredIn < .seconds(2))
+            #expect(answeredIn < .seconds(2).timingScaled)
 
             _ = try await orca.waitForEvent(702, id: id, timeout: .seconds(20))
             let mine = orca.events.filter { $0.first?.dropFirst(4) == "\(id)" }
@@ -70,7 +70,7 @@ struct OrcaReplayTests {
                 "Orca replay: GET OUTPUT_MODULE answered in \(answeredIn) while speaking; CANCEL self → 213 in \(replyIn), → 703 in \(canceledIn)"
             )
             #expect(reply == ["213 OK CANCELED"])
-            #expect(canceledIn < .milliseconds(100))
+            #expect(canceledIn < .milliseconds(100).timingScaled)
             let heard = orca.events.filter { $0.first == "700-\(sayAll)" }.map { String($0[2].dropFirst(4)) }
             #expect(Array(marks.prefix(heard.count)) == heard, "marks out of order: \(heard)")
             orca.close()  // Orca leaves without QUIT.

@@ -115,7 +115,7 @@ struct PipeWirePulseSSIPTests {
             print("pipewire-pulse: three queued messages, \(wav.seconds) s of audio, all ended after \(elapsed)")
             #expect(wav.rms() > 0.01)
             // With a stall between messages each would add 5 s.
-            #expect(elapsed < .seconds(wav.seconds + 1.5))
+            #expect(elapsed < .seconds(wav.seconds + 1.5).timingScaled)
         }
     }
 
@@ -129,7 +129,7 @@ struct PipeWirePulseSSIPTests {
             let wav = try server.capture.wav()
             print("pipewire-pulse: spd-say -w returned after \(elapsed) for \(wav.seconds) s of audio")
             #expect(wav.seconds > 0.5)
-            #expect(elapsed < .seconds(wav.seconds + 1.5))
+            #expect(elapsed < .seconds(wav.seconds + 1.5).timingScaled)
         }
     }
 }

@@ -218,7 +218,7 @@ struct PostEngineTests {
                 if case .configuration = error.code { #expect(error.message.contains("token")) }
                 #expect(!error.description.contains(fake.token))
                 #expect(!error.description.contains(Self.text))
-                #expect(result.elapsed < .seconds(5))
+                #expect(result.elapsed < .seconds(5).timingScaled)
             }
         }
     }
@@ -257,7 +257,7 @@ struct PostEngineTests {
             let result = await Synthesis.run(engine, SpeechChunk([.text(Self.text)]))
             print("timeout: \(String(describing: result.error)) after \(result.elapsed)")
             #expect(result.error?.code == .retryable)
-            #expect(result.elapsed < .seconds(2))
+            #expect(result.elapsed < .seconds(2).timingScaled)
         }
     }
 
@@ -284,7 +284,7 @@ struct PostEngineTests {
             let result = await consumer.value
             let elapsed = ContinuousClock.now - start
             print("cancelled after \(elapsed): \(String(describing: result.error))")
-            #expect(elapsed < .seconds(2))
+            #expect(elapsed < .seconds(2).timingScaled)
             #expect(result.audio.isEmpty)
         }
     }
@@ -301,7 +301,7 @@ struct PostEngineTests {
             }
             times.sort()
             print("fake-server round trip (aura POST, 6 characters, 20 runs): median \(times[10]), max \(times[19])")
-            #expect(times[10] < .milliseconds(100))
+            #expect(times[10] < .milliseconds(100).timingScaled)
         }
     }
 }

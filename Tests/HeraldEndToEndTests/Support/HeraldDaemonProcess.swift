@@ -95,6 +95,7 @@ final class HeraldDaemonProcess: @unchecked Sendable {
     /// once). heraldd owns its bus name, which is its second-instance check,
     /// before it binds SSIP, so `start` returning does not mean SSIP is up.
     func waitForSSIP(timeout: Duration = .seconds(10)) async -> Bool {
+        let timeout = timeout.timingScaled
         let path = folder.runtime.appendingPathComponent("herald/ssip.sock").path
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
@@ -151,6 +152,7 @@ final class HeraldDaemonProcess: @unchecked Sendable {
     private static func firstOwner(
         _ changes: AsyncStream<DBusNameOwnerChange>, while process: ChildProcess, timeout: Duration
     ) async -> Bool {
+        let timeout = timeout.timingScaled
         let deadline = ContinuousClock.now + timeout
         let pid = process.pid
         return await withTaskGroup(of: Bool.self) { group in

@@ -1,5 +1,6 @@
 import HeraldDBus
 import HeraldSystem
+import HeraldTesting
 import Testing
 
 /// One client connection to `org.herald.Speech1`, as an application holds it.
@@ -14,7 +15,7 @@ struct SpeechClient: Sendable {
     {
         try await connection.call(
             destination: HeraldDaemonProcess.busName, path: HeraldDaemonProcess.objectPath,
-            interface: HeraldDaemonProcess.interface, method: method, arguments: arguments, timeout: timeout)
+            interface: HeraldDaemonProcess.interface, method: method, arguments: arguments, timeout: timeout.timingScaled)
     }
 
     /// `Speak`, returning the message id.
@@ -98,6 +99,7 @@ final class SpeechSignalLog: Sendable {
 
     /// Waits up to `timeout` for a signal named one of `members` for `id`.
     func wait(for id: UInt64, _ members: Set<String>, timeout: Duration) async -> Entry? {
+        let timeout = timeout.timingScaled
         let deadline = ContinuousClock.now + timeout
         while true {
             if let entry = first(id, members) { return entry }

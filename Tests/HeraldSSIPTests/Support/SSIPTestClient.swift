@@ -72,6 +72,7 @@ final class SSIPTestClient: @unchecked Sendable {
     /// The next line from the server (CRLF removed), or nil when the server
     /// closed the connection; throws after `timeout`.
     func readLine(timeout: Duration = .seconds(5)) async throws -> String? {
+        let timeout = timeout.timingScaled
         let deadline = ContinuousClock.now + timeout
         while true {
             if let index = buffer.firstIndex(of: UInt8(ascii: "\n")) {
@@ -133,6 +134,7 @@ final class SSIPTestClient: @unchecked Sendable {
 
     /// Waits for an event whose final line starts with `code` for message `id`.
     func waitForEvent(_ code: Int, id: UInt64, timeout: Duration = .seconds(10)) async throws -> [String] {
+        let timeout = timeout.timingScaled
         let deadline = ContinuousClock.now + timeout
         while true {
             if let index = events.firstIndex(where: { $0.first == "\(code)-\(id)" }) { return events[index] }
@@ -149,6 +151,7 @@ final class SSIPTestClient: @unchecked Sendable {
 
     /// True if the server closes the connection within `timeout` (reading and dropping what comes).
     func closedByServer(within timeout: Duration) async -> Bool {
+        let timeout = timeout.timingScaled
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             do {

@@ -78,6 +78,7 @@ struct SSIPTestServer: Sendable {
 
     /// Waits until the capture file holds at least `frames` frames; false on timeout.
     func waitForAudio(frames: Int, timeout: Duration) async -> Bool {
+        let timeout = timeout.timingScaled
         let deadline = ContinuousClock.now + timeout
         while capture.framesWritten < frames {
             guard ContinuousClock.now < deadline else { return false }

@@ -41,6 +41,7 @@ struct ProviderHarness: Sendable {
 
     /// Waits until no request is running; returns how long that took, or nil after `timeout`.
     func waitUntilIdle(timeout: Duration = .seconds(10)) async -> Duration? {
+        let timeout = timeout.timingScaled
         let start = ContinuousClock.now
         while provider.activeRequests > 0 {
             guard ContinuousClock.now - start < timeout else { return nil }
