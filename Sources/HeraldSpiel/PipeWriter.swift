@@ -5,8 +5,8 @@ internal import HeraldSystem
 ///
 /// Why a thread of its own: a client reads at playback speed, pauses, or
 /// stops reading altogether, so a write may have to wait for minutes. Waiting
-/// must hold neither the D-Bus dispatch thread nor one of the two threads of
-/// Swift's cooperative pool. Here every pipe is non-blocking, and one thread
+/// must hold neither the D-Bus dispatch thread nor one of the few threads of
+/// heraldd's task pool (one per CPU). Here every pipe is non-blocking, and one thread
 /// sleeps in `poll()` on all of them plus an eventfd that producers signal.
 /// Producers queue chunks and, once a pipe holds more than `highWater`
 /// bytes, await (without a thread) until the client has read some.

@@ -71,8 +71,9 @@ public final class SpielProvider: Sendable {
         state.withLock { $0.connections.append(connection) }
     }
 
-    /// Replaces the voice list, e.g. when credentials for cloud voices were
-    /// added or removed, and tells clients with `PropertiesChanged` when it differs.
+    /// Replaces the voice list and tells clients with `PropertiesChanged` when
+    /// it differs. heraldd sets its voices once, at start; this is how a
+    /// changed set (credentials added or removed) reaches clients.
     public func setVoices(_ voices: [Voice]) {
         let updated = spielVoices(voices)
         let connections = state.withLock { state -> [DBusConnection] in

@@ -11,10 +11,10 @@ struct SpielRequest: Sendable {
     /// The write end of the client's pipe, owned by this request.
     let fd: Int32
 
-    /// The longest text one request may carry: about an hour of speech.
+    /// The longest text one request may carry: many hours of speech.
     /// Spiel clients send utterances, and the whole text is prepared before
     /// the first chunk is synthesised (about 0.3 s for 1 MiB here), which
-    /// must stay short on a pool of two threads. Longer is refused.
+    /// must stay short on a pool of a few threads. Longer is refused.
     static let maxTextBytes = 1 << 20
 
     /// Checks everything except the pipe first, so that a rejected call

@@ -8,9 +8,9 @@ internal import HeraldSystem
 /// (text, marks, pauses), the voice settings (without rate, pitch and volume
 /// for an engine that lacks its own: its audio is kept as the engine made it,
 /// before the prosody stage, so a phrase cached at one rate plays at any
-/// other) and the name of the engine that
-/// would take it (for a chain, the first engine not resting: audio of the
-/// fallback voice is not served once the cloud voice is back). A hit streams
+/// other) and the name of the engine. heraldd puts each engine of its chain
+/// behind its own cache, all sharing one store, so audio of the fallback
+/// voice is never served for the cloud voice once that is back. A hit streams
 /// the stored audio at once, with no network and no synthesis.
 ///
 /// Bounded two ways: only chunks of at most `maxCharacters` characters are

@@ -19,8 +19,8 @@ public struct SchedulerState: Sendable {
         case emit(SpeechEvent)
     }
 
-    /// Whether an arriving message was queued or canceled on arrival
-    /// (SSIP answers the latter with `227 OK MESSAGE CANCELED`).
+    /// Whether an arriving message was queued or canceled on arrival (SSIP
+    /// answers both `225` with the id, and the canceled one's `703` follows).
     public enum Arrival: Sendable, Equatable {
         case queued
         case canceled
