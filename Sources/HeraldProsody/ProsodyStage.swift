@@ -15,30 +15,17 @@ public import HeraldCore
 /// stream owned by this synthesis's task (`ProsodyRun`); a mark comes out
 /// where the stretched audio that preceded it ends, and the stream's end
 /// flushes what sonic holds.
-public struct ProsodyStage: SpeechEngine {
+public struct ProsodyStage: EngineStage {
     private let engine: any SpeechEngine
 
     public init(_ engine: any SpeechEngine) {
         self.engine = engine
     }
 
-    public var name: String { engine.name }
-
-    public func voices() async -> [Voice] { await engine.voices() }
-
-    public var boundsItsOwnWaits: Bool { engine.boundsItsOwnWaits }
-
-    public var isWorthCaching: Bool { engine.isWorthCaching }
-    public var isLocal: Bool { engine.isLocal }
-    public var markTiming: MarkTiming { engine.markTiming }
-    public var nativeFormat: AudioFormat { engine.nativeFormat }
+    public var wrapped: any SpeechEngine { engine }
 
     /// Whatever this yields already has its rate, pitch and volume.
     public var hasNativeProsody: Bool { true }
-
-    public func warmUp() async { await engine.warmUp() }
-
-    public func shutDown() async { await engine.shutDown() }
 
     public func synthesize(_ chunk: SpeechChunk, settings: VoiceSettings) -> AsyncThrowingStream<SynthesisOutput, any Error> {
         guard !engine.hasNativeProsody, !Prosody.isNeutral(settings) else {

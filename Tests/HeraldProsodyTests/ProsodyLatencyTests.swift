@@ -62,7 +62,9 @@ private final class StreamingSine: SpeechEngine {
             let (median, worst) = try await overhead(chunkMilliseconds: milliseconds, interval: interval)
             print("prosody stage, first audio at rate 60 from \(milliseconds) ms chunks every \(interval): "
                 + "median \(median) after the engine's first chunk, worst \(worst)")
-            #expect(median < .milliseconds(2).timingScaled)
+            // Waiting for the engine's next chunk (what a stage that did not
+            // flush would do) costs a whole interval; sonic's computing, well under it.
+            #expect(median < interval.timingScaled, "the stage waited for the engine's next chunk")
         }
     }
 }

@@ -18,7 +18,7 @@ internal import HeraldSystem
 /// `maxBytes`. Nothing is written to disk; the text lives only as a key.
 /// Engines that are not `isWorthCaching` (espeak-ng, whose first audio is
 /// as quick as a hit's) pass straight through and cost the cache nothing.
-public final class CachingEngine: SpeechEngine {
+public final class CachingEngine: EngineStage {
     private let engine: any SpeechEngine
     private let cache: Locked<AudioCache>
     private let maxCharacters: Int
@@ -41,22 +41,7 @@ public final class CachingEngine: SpeechEngine {
         self.cache = other.cache
     }
 
-    public var name: String { engine.name }
-
-    public func voices() async -> [Voice] { await engine.voices() }
-
-    public var boundsItsOwnWaits: Bool { engine.boundsItsOwnWaits }
-
-    public var isWorthCaching: Bool { engine.isWorthCaching }
-    public var isLocal: Bool { engine.isLocal }
-    public var markTiming: MarkTiming { engine.markTiming }
-    public var nativeFormat: AudioFormat { engine.nativeFormat }
-
-    public var hasNativeProsody: Bool { engine.hasNativeProsody }
-
-    public func warmUp() async { await engine.warmUp() }
-
-    public func shutDown() async { await engine.shutDown() }
+    public var wrapped: any SpeechEngine { engine }
 
     /// Entries and bytes held, for tests and status.
     public var usage: (entries: Int, bytes: Int) { cache.withLock { ($0.count, $0.bytes) } }
