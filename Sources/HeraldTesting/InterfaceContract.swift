@@ -1,4 +1,4 @@
-public import Foundation
+internal import Foundation
 public import HeraldDBus
 #if canImport(FoundationXML)
     internal import FoundationXML
@@ -96,7 +96,7 @@ public struct InterfaceContract: Equatable, CustomStringConvertible {
             case "interface":
                 inside = attributes["name"] == interface
                 found = found || inside
-            case "method", "signal" where inside:
+            case "method" where inside, "signal" where inside:
                 member = (element, attributes["name"] ?? "")
                 (input, output) = ("", "")
             case "arg" where inside && member != nil:
