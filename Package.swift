@@ -211,7 +211,7 @@ let package = Package(
         .executableTarget(
             name: "heraldd",
             dependencies: [
-                "HeraldDaemon", "HeraldExecutor", "HeraldSystem",
+                "HeraldDaemon", "HeraldAudio", "HeraldExecutor", "HeraldSystem",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

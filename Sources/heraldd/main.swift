@@ -1,5 +1,6 @@
 import ArgumentParser
 import Glibc
+import HeraldAudio
 import HeraldDaemon
 import HeraldExecutor
 import HeraldSystem
@@ -39,6 +40,8 @@ struct HeraldDaemonCommand: ParsableCommand {
         // for the daemon instead of killing it, and tasks run on Herald's pool
         // rather than libdispatch's (which would wake the daemon every second).
         let signals = ShutdownSignals.block([SIGTERM, SIGINT])
+        // Before the sound card opens, and while no other thread reads the environment.
+        StreamIdentity.export(from: ProcessEnvironment.current)
         try GlobalExecutor.install()
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)

@@ -79,3 +79,22 @@ struct PipeWireSinkTests {
         }
     }
 }
+
+/// What heraldd tells the sound server about its stream, and that a user's
+/// own settings of those variables win.
+struct StreamIdentityTests {
+    @Test func theRoleIdAndNameAreSetWhereTheUserSetNone() {
+        let set = StreamIdentity.variables(for: [:])
+        #expect(set["PULSE_PROP"]?.contains("media.role=a11y") == true)
+        #expect(set["PULSE_PROP"]?.contains("application.id=org.herald.Herald") == true)
+        #expect(set["PULSE_PROP_OVERRIDE"] == "application.name=Herald")
+        #expect(set["PIPEWIRE_ALSA"]?.contains(#"media.role = "Accessibility""#) == true)
+        #expect(set["PIPEWIRE_ALSA"]?.contains(#"node.name = "Herald""#) == true)
+    }
+
+    @Test func aUsersOwnSettingIsKept() {
+        let set = StreamIdentity.variables(for: ["PULSE_PROP": "media.role=music", "PIPEWIRE_ALSA": "{ }"])
+        #expect(set["PULSE_PROP"] == nil && set["PIPEWIRE_ALSA"] == nil)
+        #expect(set["PULSE_PROP_OVERRIDE"] != nil)
+    }
+}

@@ -101,6 +101,35 @@ struct DaemonProcessTests {
         #expect(run.standardError.contains("heraldd stopped"), "no clean stop:\n\(run.output)")
     }
 
+    /// Through the pulse plugin, heraldd's stream carries the accessibility
+    /// role, Herald's id and icon, and the name "Herald" (instead of the
+    /// plugin's "ALSA plug-in [heraldd]"), where pavucontrol and role
+    /// policies look for them.
+    @Test func theSoundServerSeesHeraldsNameRoleAndId() async throws {
+        let server = try #require(PrivatePulseAudio.current?.server)
+        let capture = try config.makeCapture(paced: true)
+        let run = try DaemonRun(name: "identity")
+        let file = try run.writeConfig("[audio]\ndevice = \"\(capture.name)\"\n")
+        let bus = try SessionBus(in: run.folder)
+        let daemon = try run.start(["--config", file, "--say", SampleText.paragraphs], bus: bus)
+        let deadline = ContinuousClock.now + .seconds(15).timingScaled
+        while capture.framesWritten < 22050 / 2, daemon.isRunning, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        try #require(capture.framesWritten >= 22050 / 2, "heraldd did not speak within 15 s:\n\(run.output)")
+        let listed = try #require(
+            try await runCommand(try ChildProcess.find("pactl"), ["-s", server, "list", "sink-inputs"]))
+        print("pactl list sink-inputs while heraldd speaks:\n\(listed.output)")
+        for property in [
+            #"media.role = "a11y""#, #"application.id = "org.herald.Herald""#, #"application.name = "Herald""#,
+            #"application.icon_name = "preferences-desktop-accessibility""#,
+        ] {
+            #expect(listed.output.contains(property), "\(property) missing")
+        }
+        daemon.send(SIGTERM)
+        #expect(await daemon.exited(within: .seconds(5)))
+    }
+
     /// heraldd's tasks run on its own pool and timer thread, never on
     /// libdispatch's worker pool, whose monitor would wake the daemon every
     /// second for good; and once it has spoken, those threads stay asleep.
