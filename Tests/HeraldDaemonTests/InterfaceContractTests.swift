@@ -16,8 +16,9 @@ struct InterfaceContractTests {
         var configuration = Configuration()
         configuration.audioDevice = "null"
         let pipeline = try await SpeechPipeline(configuration: configuration, logger: .init(label: "test.contract"))
-        defer { Task { await pipeline.shutDown() } }
         let object = Speech1Service.object(pipeline: pipeline, departed: DepartedClients())
+        // The tables are built; the pipeline (espeak-ng's helper, the device) is needed no longer.
+        await pipeline.shutDown()
 
         // Every event the scheduler reports, as the service signals it.
         let events: [SpeechEventKind] = [
