@@ -53,6 +53,32 @@ struct ResumeCommand: ControlCommand {
     @OptionGroup var options: ScopeOptions
 }
 
+/// `herald reload`: what `systemctl --user reload herald` runs.
+struct ReloadCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "reload",
+        abstract: "Make the running daemon read its config file again.",
+        discussion: """
+            The next message uses the new engines, credentials, voices and audio device; what is \
+            speaking finishes as it began, and queued messages and connected clients are kept. A config \
+            that cannot be used changes nothing: the error names the file, the line and what to fix, \
+            and herald exits 1. Does not start the daemon.
+            """)
+
+    func run() async throws {
+        do throws(CLIError) {
+            let client = try await DaemonClient.connect(start: false)
+            guard (try? await client.connection.nameHasOwner(DaemonClient.busName)) == true else {
+                throw CLIError("heraldd is not running; it reads the config when it starts")
+            }
+            let reply = try await client.call("Reload", timeout: .seconds(30))
+            print("reloaded \(reply.first?.string ?? "the config")")
+        } catch {
+            fail(error)
+        }
+    }
+}
+
 /// Prints `herald: MESSAGE` on stderr and exits non-zero.
 func fail(_ error: CLIError) -> Never {
     FileHandleOutput.standardError("herald: \(error.description)\n")

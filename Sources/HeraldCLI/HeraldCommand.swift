@@ -13,11 +13,12 @@ public struct HeraldCommand: AsyncParsableCommand {
               herald speak --file notes.md --wait
               herald clipboard --toggle
               herald stop
+              herald reload
               herald doctor
             """,
         subcommands: [
             SpeakCommand.self, ClipboardCommand.self, StopCommand.self, CancelCommand.self, PauseCommand.self, ResumeCommand.self,
-            VoicesCommand.self, StatusCommand.self, DoctorCommand.self,
+            ReloadCommand.self, VoicesCommand.self, StatusCommand.self, DoctorCommand.self,
         ])
 
     public init() {}

@@ -6,13 +6,25 @@ internal import Logging
 
 /// Turns the config's `[[engine]]` list into engines, in its order.
 ///
-/// Without usable credentials the cloud entries are left out with one log
-/// line saying what to set, never a failure: the offline voice always speaks.
+/// A cloud entry that cannot be used (no credentials, a token file others can
+/// read, an engine that cannot start) is left out and named in `problems`:
+/// at start each is one log line saying what to fix and the offline voice
+/// speaks, never a failure; a reload refuses the config instead.
 enum EngineFactory {
-    /// The engines, and what to call once they are no longer used (the HTTP client's shutdown).
+    struct Built {
+        var engines: [any SpeechEngine] = []
+        /// Per engine, the language it is configured for.
+        var languages: [String?] = []
+        /// What to call once the engines are no longer used (the HTTP client's shutdown).
+        var release: @Sendable () async -> Void = {}
+        /// Why configured engines were left out, each saying what to fix; never a token.
+        var problems: [String] = []
+    }
+
     static func engines(
         for configuration: Configuration, environment: [String: String]?, logger: Logger
-    ) throws(EngineError) -> (engines: [any SpeechEngine], languages: [String?], release: @Sendable () async -> Void) {
+    ) async throws(EngineError) -> Built {
+        var built = Built()
         let cloudEntries = configuration.engines.filter { !$0.isOffline }
         var connection: WorkersAIConnection?
         if !cloudEntries.isEmpty {
@@ -26,28 +38,32 @@ enum EngineFactory {
                 connection = .bounded(
                     credentials: credentials, baseURL: cloudflare.baseURL, stallTimeout: cloudflare.stallTimeout)
             } catch {
-                logger.warning(
-                    "cloud voices are off: \(error)",
-                    metadata: ["herald.engines": "\(cloudEntries.map(\.model).joined(separator: ","))"])
+                built.problems.append(
+                    "cloud voices are off (\(cloudEntries.map(\.model).joined(separator: ", "))): \(error)")
             }
         }
-        var engines: [any SpeechEngine] = []
-        var languages: [String?] = []
+        built.release = { [connection] in await connection?.shutdown() }
         for entry in configuration.engines {
             if entry.isOffline {
-                engines.append(try EspeakEngine(logger: logger))
-                languages.append(entry.language)
+                do throws(EngineError) {
+                    built.engines.append(try EspeakEngine(logger: logger))
+                } catch {
+                    for engine in built.engines { await engine.shutDown() }
+                    await built.release()
+                    throw error
+                }
+                built.languages.append(entry.language)
                 continue
             }
             guard let connection, let model = WorkersAIModel.named(entry.model) else { continue }
             do throws(EngineError) {
-                engines.append(try cloudEngine(entry, model: model, connection: connection, configuration: configuration, logger: logger))
-                languages.append(entry.language)
+                built.engines.append(try cloudEngine(entry, model: model, connection: connection, configuration: configuration, logger: logger))
+                built.languages.append(entry.language)
             } catch {
-                logger.warning("engine left out: \(error)")
+                built.problems.append("engine left out: \(error)")
             }
         }
-        return (engines, languages, { [connection] in await connection?.shutdown() })
+        return built
     }
 
     /// The entry's transport, or the model's preferred one: streaming where offered.

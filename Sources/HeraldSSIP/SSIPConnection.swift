@@ -1,4 +1,5 @@
 internal import HeraldCore
+internal import HeraldSystem
 internal import Logging
 internal import NIOCore
 
@@ -6,10 +7,14 @@ internal import NIOCore
 /// offers, the other sessions, and the limits that bound its memory.
 struct SSIPServerContext: Sendable {
     let scheduler: Scheduler
-    let catalog: VoiceCatalog
+    /// Replaced whole when the daemon reloads its config.
+    let catalogInForce: Locked<VoiceCatalog>
     let registry: SessionRegistry
     let limits: SSIPService.Limits
     let logger: Logger
+
+    /// The voices and modules as of now: a command sees one list throughout.
+    var catalog: VoiceCatalog { catalogInForce.withLock { $0 } }
 }
 
 /// The protocol state of one connection: reads frames, runs commands one at

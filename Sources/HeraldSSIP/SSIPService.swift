@@ -77,11 +77,19 @@ public final class SSIPService: Service, Sendable, CustomStringConvertible {
         self.speechdCompat = speechdCompat
         self.environment = environment ?? ProcessEnvironment.current
         self.context = SSIPServerContext(
-            scheduler: scheduler, catalog: VoiceCatalog(voices: voices, outputModules: outputModules),
+            scheduler: scheduler, catalogInForce: Locked(VoiceCatalog(voices: voices, outputModules: outputModules)),
             registry: SessionRegistry(), limits: limits, logger: logger)
     }
 
     public var description: String { "SSIPService(\(socketPath))" }
+
+    /// Replaces what `LIST SYNTHESIS_VOICES` and `LIST OUTPUT_MODULES` offer
+    /// (the daemon reloaded its config). Connected clients stay connected and
+    /// keep their settings; a voice they chose that is gone falls back to the
+    /// language's default when they next speak.
+    public func setVoices(_ voices: [Voice], outputModules: [String]) {
+        context.catalogInForce.withLock { $0 = VoiceCatalog(voices: voices, outputModules: outputModules) }
+    }
 
     /// Where Speech Dispatcher listens and its clients look by default; nil without `XDG_RUNTIME_DIR`.
     public static func speechdSocketPath(environment: [String: String]) -> String? {

@@ -30,7 +30,6 @@ public final class SpielProvider: Sendable {
 
     private let engine: any SpeechEngine
     private let preparer: TextPreparer
-    private let engines: [String: any SpeechEngine]
     private let logger: Logger
     private let state: Locked<State>
 
@@ -53,10 +52,8 @@ public final class SpielProvider: Sendable {
     ) {
         self.engine = engine
         self.preparer = preparer
-        self.engines = Dictionary(engines.map { ($0.name, $0) }) { first, _ in first }
         self.logger = logger
-        state = Locked(State(voices: []))
-        state.withLock { $0.voices = spielVoices(voices) }
+        state = Locked(State(voices: Self.spielVoices(voices, engines: engines)))
     }
 
     /// The voices as the `Voices` property shows them.
@@ -72,10 +69,11 @@ public final class SpielProvider: Sendable {
     }
 
     /// Replaces the voice list and tells clients with `PropertiesChanged` when
-    /// it differs. heraldd sets its voices once, at start; this is how a
-    /// changed set (credentials added or removed) reaches clients.
-    public func setVoices(_ voices: [Voice]) {
-        let updated = spielVoices(voices)
+    /// it differs: how a reload of heraldd's config (credentials added or
+    /// removed, engines changed) reaches Spiel clients.
+    /// - Parameter engines: the engines behind the voices, as for `init`.
+    public func setVoices(_ voices: [Voice], engines: [any SpeechEngine]) {
+        let updated = Self.spielVoices(voices, engines: engines)
         let connections = state.withLock { state -> [DBusConnection] in
             guard state.voices != updated else { return [] }
             state.voices = updated
@@ -96,8 +94,9 @@ public final class SpielProvider: Sendable {
         for request in state.withLock({ Array($0.requests.values) }) { request.cancel() }
     }
 
-    private func spielVoices(_ voices: [Voice]) -> [SpielVoice] {
-        voices.map { voice in
+    private static func spielVoices(_ voices: [Voice], engines: [any SpeechEngine]) -> [SpielVoice] {
+        let engines = Dictionary(engines.map { ($0.name, $0) }) { first, _ in first }
+        return voices.map { voice in
             let engine = engines[voice.engine]
             return SpielVoice(
                 voice: voice, format: engine?.nativeFormat ?? Self.fallbackFormat, marks: engine?.markTiming ?? .estimated)

@@ -5,7 +5,7 @@ public import Glibc
 ///
 /// `posix_spawn` rather than Foundation's `Process`, and always with an empty
 /// signal mask and every signal at its default: heraldd blocks SIGTERM and
-/// SIGINT on all its threads (ShutdownSignals) and Swift Testing's threads
+/// SIGINT on all its threads (DaemonSignals) and Swift Testing's threads
 /// block most signals, and a child inherits both, so without this a helper
 /// would never end on SIGTERM and a test of how a daemon handles it would test
 /// nothing. Nothing of the parent reaches the child but what is named here:

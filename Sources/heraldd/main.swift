@@ -13,8 +13,8 @@ struct HeraldDaemonCommand: ParsableCommand {
         commandName: "heraldd",
         abstract: "The Herald text-to-speech daemon.",
         discussion: """
-            Runs until SIGTERM or SIGINT. Without a config file it speaks with espeak-ng on ALSA's \
-            default device. Example:
+            Runs until SIGTERM or SIGINT; SIGHUP re-reads the config file (as `herald reload` does). \
+            Without a config file it speaks with espeak-ng on ALSA's default device. Example:
 
               heraldd --say "Hello from Herald" --exit-when-idle
             """)
@@ -36,10 +36,10 @@ struct HeraldDaemonCommand: ParsableCommand {
             throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error")
         }
         // First, while this is the only thread: every thread started from here
-        // on inherits the blocked signals, so a SIGTERM during start-up waits
-        // for the daemon instead of killing it, and tasks run on Herald's pool
+        // on inherits the blocked signals, so a SIGTERM or SIGHUP during start-up
+        // waits for the daemon instead of killing it, and tasks run on Herald's pool
         // rather than libdispatch's (which would wake the daemon every second).
-        let signals = ShutdownSignals.block([SIGTERM, SIGINT])
+        let signals = DaemonSignals.block([SIGTERM, SIGINT, SIGHUP])
         // Before the sound card opens, and while no other thread reads the environment.
         StreamIdentity.export(from: ProcessEnvironment.current)
         try GlobalExecutor.install()

@@ -24,7 +24,7 @@ struct CloudVoicesTests {
             let (logger, _) = RecordingLogHandler.logger()
             let pipeline = try await SpeechPipeline(
                 configuration: Configuration.cloud(fake, engines: engines, device: try config.makeCapture().name), logger: logger)
-            let voices = pipeline.voices
+            let voices = await pipeline.voices()
             await pipeline.shutDown()
             let luna = voices.first { $0.id == "@cf/deepgram/aura-2-en:luna" }
             #expect(luna?.language == "en" && luna?.engine == "@cf/deepgram/aura-2-en")
@@ -102,7 +102,7 @@ struct CloudVoicesTests {
             configuration.cloudflare.apiTokenFile = tokenFile
             let (logger, logs) = RecordingLogHandler.logger()
             let pipeline = try await SpeechPipeline(configuration: configuration, logger: logger)
-            let voices = pipeline.voices
+            let voices = await pipeline.voices()
             await pipeline.shutDown()
             #expect(voices.allSatisfy { $0.engine == "espeak-ng" })
             let warnings = logs.all.filter { $0.level >= .warning }

@@ -16,7 +16,8 @@ struct InterfaceContractTests {
         var configuration = Configuration()
         configuration.audioDevice = "null"
         let pipeline = try await SpeechPipeline(configuration: configuration, logger: .init(label: "test.contract"))
-        let object = Speech1Service.object(pipeline: pipeline, departed: DepartedClients())
+        let reloader = Reloader(path: nil, configuration: configuration, pipeline: pipeline, logger: .init(label: "test.contract"))
+        let object = Speech1Service.object(pipeline: pipeline, reloader: reloader, departed: DepartedClients())
         // The tables are built; the pipeline (espeak-ng's helper, the device) is needed no longer.
         await pipeline.shutDown()
 
@@ -32,6 +33,6 @@ struct InterfaceContractTests {
         let served = try InterfaceContract(exported: object, interface: Speech1Service.interface, signals: signals)
         let documented = try InterfaceContract(dbusFile: Speech1Service.interface)
         #expect(served == documented, "served:\n\(served)\n\ndbus/org.herald.Speech1.xml:\n\(documented)")
-        #expect(documented.methods.count == 10 && documented.signals.count == 7, "the XML was read: \(documented)")
+        #expect(documented.methods.count == 11 && documented.signals.count == 7, "the XML was read: \(documented)")
     }
 }

@@ -102,7 +102,7 @@ enum PythonClient {
                 client.close()
                 print(json.dumps(result))
                 """, server: server)
-            #expect((result["voices"] as? Int ?? 0) == server.pipeline.voices.count)
+            #expect((result["voices"] as? Int ?? 0) == (await server.pipeline.voices()).count)
             #expect((result["first"] as? [String])?.count == 3)
             #expect(result["modules"] as? [String] == [server.pipeline.engineName])
             #expect(result["rate"] as? String == "20")

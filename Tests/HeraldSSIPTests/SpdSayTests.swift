@@ -40,7 +40,8 @@ import Testing
             #expect(modules.exitCode == 0 && modules.output.contains(server.pipeline.engineName), "\(modules.output)")
             let voices = try await ChildRun.run(
                 "spd-say", ["-L"], environment: server.clientEnvironment, timeout: .seconds(10))
-            let english = try #require(server.pipeline.voices.first { $0.language.hasPrefix("en") })
+            let offered = await server.pipeline.voices()
+            let english = try #require(offered.first { $0.language.hasPrefix("en") })
             #expect(voices.exitCode == 0 && voices.output.contains(english.name), "\(voices.output.prefix(500))")
         }
     }

@@ -13,7 +13,8 @@ import Testing
     /// after another), so the suite claims a single capture PCM.
     @Test func transcripts() async throws {
         try await SSIPTestServer.with { server in
-            let voice = try #require(server.pipeline.voices.first { $0.language == "en-us" } ?? server.pipeline.voices.first)
+            let voices = await server.pipeline.voices()
+            let voice = try #require(voices.first { $0.language == "en-us" } ?? voices.first)
             for (name, script, ending) in Self.cases {
                 let filled = script.replacing("$VOICE_LANGUAGE", with: voice.language)
                     .replacing("$VOICE", with: voice.name)

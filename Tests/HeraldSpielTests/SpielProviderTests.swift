@@ -172,7 +172,7 @@ struct SpielProviderTests {
                 path: SpielProvider.objectPath, interface: "org.freedesktop.DBus.Properties", member: "PropertiesChanged"))
         let before = harness.provider.voices.map(\.voice)
         let cloud = Voice(id: "@cf/deepgram/aura-2-en:luna", name: "luna", language: "en", engine: "@cf/deepgram/aura-2-en")
-        harness.provider.setVoices([cloud] + before)
+        harness.provider.setVoices([cloud] + before, engines: [try EspeakEngine(logger: Logger(label: "test"))])
         let signal = try #require(await first(signals, within: .seconds(5)), "no PropertiesChanged within 5 s")
         #expect(signal.arguments.first?.string == SpielProvider.interface)
         let changed = try #require(signal.arguments.dropFirst().first?.dictionary)

@@ -115,6 +115,9 @@ public final class EngineChain: SpeechEngine {
     /// Each engine's state and last failure, in chain order.
     public var status: [Health] { health.withLock { $0 } }
 
+    /// The engines, in chain order.
+    public var engines: [any SpeechEngine] { members.map(\.engine) }
+
     /// Every engine's voices, in chain order, each id once.
     public func voices() async -> [Voice] { voiceList }
 

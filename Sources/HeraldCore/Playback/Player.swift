@@ -27,9 +27,11 @@ public protocol PlaybackDriver: Sendable {
 /// Pausing cancels the message's task and keeps its position (chunk and frame);
 /// resuming synthesises that chunk again and skips what was heard. Engines are
 /// deterministic enough for this, and it keeps no audio in memory while paused.
+///
+/// Each message holds a lease on the setup (engine and device) in force when
+/// it started, paused or not, so a reload changes the next message only.
 public final class Player: PlaybackDriver {
-    private let engine: any SpeechEngine
-    private let sink: any AudioSink
+    private let setups: SetupInForce
     private let preparer: TextPreparer
     private let logger: Logger
     private let jobs = Locked<[UtteranceID: Job]>([:])
@@ -41,18 +43,22 @@ public final class Player: PlaybackDriver {
     /// `began` is reported: one device buffer.
     private static let leadMilliseconds = 40
 
-    public init(engine: any SpeechEngine, sink: any AudioSink, preparer: TextPreparer, logger: Logger) {
-        self.engine = engine
-        self.sink = sink
+    public init(setups: SetupInForce, preparer: TextPreparer, logger: Logger) {
+        self.setups = setups
         self.preparer = preparer
         self.logger = logger
     }
 
+    /// A player whose engine and device never change.
+    public convenience init(engine: any SpeechEngine, sink: any AudioSink, preparer: TextPreparer, logger: Logger) {
+        self.init(setups: SetupInForce(SpeechSetup(engine: engine, sink: sink)), preparer: preparer, logger: logger)
+    }
+
     /// The engine's name, for status output.
-    public var engineName: String { engine.name }
+    public var engineName: String { setups.current.engine.name }
 
     public func start(_ utterance: Utterance, report: @escaping @Sendable (PlaybackReport) async -> Void) {
-        let job = Job(utterance: utterance, report: report)
+        let job = Job(utterance: utterance, lease: setups.lease(), report: report)
         jobs.withLock { $0[utterance.id] = job }
         launch(job)
     }
@@ -61,12 +67,12 @@ public final class Player: PlaybackDriver {
         guard let job = jobs.withLock({ $0.removeValue(forKey: id) }) else { return }
         // A suspended message has nothing in the device; silencing it would cut
         // whoever speaks now.
-        if job.cancel(suspending: false) { sink.stop() }
+        if job.cancel(suspending: false) { job.sink.stop() }
     }
 
     public func pause(_ id: UtteranceID) {
         guard let job = jobs.withLock({ $0[id] }) else { return }
-        if job.cancel(suspending: true) { sink.stop() }
+        if job.cancel(suspending: true) { job.sink.stop() }
     }
 
     public func resume(_ id: UtteranceID) {
@@ -141,7 +147,7 @@ public final class Player: PlaybackDriver {
                         // the device, or a screen reader's next message cancels one that never began.
                         let lead = chunk.format.frames(milliseconds: Self.leadMilliseconds)
                         if !job.hasStarted, audio.frameCount > 2 * lead {
-                            if let accepted = try await playUnlessCancelled(audio.prefix(frames: lead)) {
+                            if let accepted = try await playUnlessCancelled(audio.prefix(frames: lead), on: job.sink) {
                                 if accepted > 0 { await announceStart() }
                                 job.advance(chunk: index, frame: produced + handed + accepted, format: chunk.format)
                                 return
@@ -150,7 +156,7 @@ public final class Player: PlaybackDriver {
                             handed += lead
                             audio = audio.dropping(frames: lead)
                         }
-                        let accepted = try await playUnlessCancelled(audio)
+                        let accepted = try await playUnlessCancelled(audio, on: job.sink)
                         if accepted ?? 1 > 0 { await announceStart() }
                         if let accepted {
                             job.advance(chunk: index, frame: produced + handed + accepted, format: chunk.format)
@@ -164,7 +170,7 @@ public final class Player: PlaybackDriver {
                 job.advance(chunk: index + 1, frame: 0, format: format)
             }
             if Task.isCancelled { return }
-            while case .stopped = try await drain() {
+            while case .stopped = try await drain(job.sink) {
                 if Task.isCancelled { return }
             }
         } catch let error as AudioError {
@@ -192,14 +198,14 @@ public final class Player: PlaybackDriver {
     }
 
     private func synthesize(_ chunk: SpeechChunk, _ job: Job) -> AsyncThrowingStream<SynthesisOutput, any Error> {
-        engine.synthesize(chunk, settings: job.utterance.settings)
+        job.engine.synthesize(chunk, settings: job.utterance.settings)
     }
 
     /// Plays all of `chunk` unless this task is cancelled (stop or pause);
     /// returns nil when it all went out, or the frames accepted before the cancel.
     /// A stop meant for someone else (the sink is shared) only interrupts the
     /// call, so the rest is handed over again.
-    private func playUnlessCancelled(_ chunk: AudioChunk) async throws(AudioError) -> Int? {
+    private func playUnlessCancelled(_ chunk: AudioChunk, on sink: any AudioSink) async throws(AudioError) -> Int? {
         var accepted = 0
         while true {
             if Task.isCancelled { return accepted }
@@ -213,7 +219,7 @@ public final class Player: PlaybackDriver {
         }
     }
 
-    private func drain() async throws(AudioError) -> PlaybackOutcome {
+    private func drain(_ sink: any AudioSink) async throws(AudioError) -> PlaybackOutcome {
         if Task.isCancelled { return .stopped(framesAccepted: 0) }
         return try await sink.drain()
     }
@@ -238,13 +244,19 @@ private final class Job: Sendable {
     }
 
     let utterance: Utterance
+    /// The engine and device this message began with, held until it is forgotten.
+    private let lease: SetupLease
     let report: @Sendable (PlaybackReport) async -> Void
     private let state = Locked(State())
 
-    init(utterance: Utterance, report: @escaping @Sendable (PlaybackReport) async -> Void) {
+    init(utterance: Utterance, lease: SetupLease, report: @escaping @Sendable (PlaybackReport) async -> Void) {
         self.utterance = utterance
+        self.lease = lease
         self.report = report
     }
+
+    var engine: any SpeechEngine { lease.setup.engine }
+    var sink: any AudioSink { lease.setup.sink }
 
     /// The prepared chunks, made by the first run and kept for a resume.
     func chunks(_ prepare: () -> [SpeechChunk]) -> [SpeechChunk] {

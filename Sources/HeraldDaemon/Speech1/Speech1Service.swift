@@ -13,6 +13,7 @@ public struct Speech1Service: Service, CustomStringConvertible {
 
     let connection: DBusConnection
     let pipeline: SpeechPipeline
+    let reloader: Reloader
     let logger: Logger
     /// Subscribed before the name is taken, so nothing a client does the
     /// moment it sees the name is missed.
@@ -23,11 +24,12 @@ public struct Speech1Service: Service, CustomStringConvertible {
     public var description: String { "Speech1Service" }
 
     private init(
-        connection: DBusConnection, pipeline: SpeechPipeline, events: AsyncStream<SpeechEvent>,
+        connection: DBusConnection, pipeline: SpeechPipeline, reloader: Reloader, events: AsyncStream<SpeechEvent>,
         departures: AsyncStream<DBusNameOwnerChange>, logger: Logger
     ) {
         self.connection = connection
         self.pipeline = pipeline
+        self.reloader = reloader
         self.events = events
         self.departures = departures
         self.logger = logger
@@ -38,12 +40,12 @@ public struct Speech1Service: Service, CustomStringConvertible {
 
     /// Connects, exports the object and takes the name. Throws when another
     /// daemon owns the name, so a second instance exits with a clear message.
-    public static func start(pipeline: SpeechPipeline, logger: Logger) async throws(DBusError) -> Speech1Service {
+    public static func start(pipeline: SpeechPipeline, reloader: Reloader, logger: Logger) async throws(DBusError) -> Speech1Service {
         let connection = try await DBusConnection.session(logger: logger)
         let service = Speech1Service(
-            connection: connection, pipeline: pipeline, events: await pipeline.scheduler.events(),
+            connection: connection, pipeline: pipeline, reloader: reloader, events: await pipeline.scheduler.events(),
             departures: try await connection.nameOwnerChanges(), logger: logger)
-        try connection.export(Self.object(pipeline: pipeline, departed: service.departed))
+        try connection.export(Self.object(pipeline: pipeline, reloader: reloader, departed: service.departed))
         guard try await connection.requestName(busName) else {
             await connection.close()
             throw DBusError(
@@ -102,10 +104,9 @@ public struct Speech1Service: Service, CustomStringConvertible {
 
     /// The exported object: every method, with its argument types, wired to
     /// the pipeline. `departed` lists the callers that have left the bus.
-    static func object(pipeline: SpeechPipeline, departed: DepartedClients) -> DBusObject {
+    static func object(pipeline: SpeechPipeline, reloader: Reloader, departed: DepartedClients) -> DBusObject {
         let scheduler = pipeline.scheduler
-        let voices = pipeline.voices
-        // The chain itself, not its name at export time: the next engine changes while one rests.
+        // The engine in force, asked each time: the next engine changes while one rests, and at a reload.
         let chain = pipeline.engine
         let export = AudioExport(engine: pipeline.engine, preparer: TextPreparer(maxChunkCharacters: SpeechPipeline.chunkCharacters))
         @Sendable func speak(_ call: DBusMethodCall, _ content: UtteranceContent, _ priority: String, _ options: Speech1Arguments.Options)
@@ -141,7 +142,7 @@ public struct Speech1Service: Service, CustomStringConvertible {
             "Speak": checked("ssa{sv}", "t") { call throws(DBusError) in
                 let text = try call.string(0)
                 try Speech1Arguments.validate(text: text)
-                let options = try Speech1Arguments.options(try call.dictionary(2), voices: voices)
+                let options = try Speech1Arguments.options(try call.dictionary(2), voices: await chain.voices())
                 return try await speak(call, options.ssml ? .ssml(text) : .text(text), try call.string(1), options)
             },
             "Char": checked("ss", "t") { call throws(DBusError) in
@@ -166,16 +167,24 @@ public struct Speech1Service: Service, CustomStringConvertible {
                 [
                     .array(
                         elementSignature: "(ssss)",
-                        voices.map { .struct([.string($0.id), .string($0.name), .string($0.language), .string($0.engine)]) })
+                        await chain.voices().map { .struct([.string($0.id), .string($0.name), .string($0.language), .string($0.engine)]) })
                 ]
             },
             "Export": checked("sa{sv}h", "ut", concurrent: true) { call throws(DBusError) in
                 let text = try call.string(0)
                 try Speech1Arguments.validate(text: text)
-                let options = try Speech1Arguments.options(try call.dictionary(1), voices: voices)
+                let options = try Speech1Arguments.options(try call.dictionary(1), voices: await chain.voices())
                 let written = try await export.write(
                     options.ssml ? .ssml(text) : .text(text), settings: options.settings, to: try call.unixFD(2))
                 return [.uint32(UInt32(written.format.sampleRate)), .uint64(UInt64(written.frames))]
+            },
+            "Reload": checked("", "s") { _ throws(DBusError) in
+                do throws(ReloadError) {
+                    try await reloader.reload(trigger: "D-Bus")
+                } catch {
+                    throw DBusError(name: Speech1Arguments.errorPrefix + "InvalidConfig", message: error.description)
+                }
+                return [.string(reloader.file)]
             },
             "GetStatus": checked("", "a{sv}") { _ throws(DBusError) in
                 let status = await scheduler.status()
@@ -185,6 +194,7 @@ public struct Speech1Service: Service, CustomStringConvertible {
                     "engine": .string(chain.name),
                     "version": .uint32(Herald.interfaceVersion),
                     "engines": EngineHealthStatus.value(chain.status),
+                    "config": .string(reloader.file),
                 ]
                 if let speaking = status.speaking { entries["speaking"] = .uint64(speaking) }
                 return [.dictionary(entries)]

@@ -38,7 +38,7 @@ struct SSIPTestServer: Sendable {
         let pipeline = try await SpeechPipeline(configuration: configuration, logger: logger)
         let socketPath = makeSocketFolder() + "/ssip.sock"
         let service = SSIPService(
-            socketPath: socketPath, scheduler: pipeline.scheduler, voices: pipeline.voices,
+            socketPath: socketPath, scheduler: pipeline.scheduler, voices: await pipeline.voices(),
             outputModules: [pipeline.engineName], limits: limits, logger: logger)
         do {
             try await service.bind()

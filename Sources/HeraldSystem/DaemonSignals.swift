@@ -1,14 +1,14 @@
 internal import Glibc
 
-/// The signals that stop a daemon (SIGTERM, SIGINT), taken by a thread of
-/// their own from the first line of `main`.
+/// The signals a daemon acts on (SIGTERM and SIGINT stop it, SIGHUP reloads
+/// it), taken by a thread of their own from the first line of `main`.
 ///
 /// Why not signal handlers, or swift-service-lifecycle's signal sources: the
 /// signals are blocked before any other thread exists, so one that arrives
 /// while the daemon is still starting waits to be read instead of killing it
 /// (their default action), and no libdispatch thread is started to deliver
 /// them (see `GlobalExecutor`).
-public final class ShutdownSignals: Sendable {
+public final class DaemonSignals: Sendable {
     /// Each signal as it arrives; one reader. Signals that come before anyone
     /// reads are kept.
     public let arrivals: AsyncStream<Int32>
@@ -24,14 +24,14 @@ public final class ShutdownSignals: Sendable {
     /// later inherits, and starts the thread that waits for them. Call it
     /// before any other thread starts; children started with `posix_spawn`
     /// must reset their signal mask (Herald's do).
-    public static func block(_ signals: [Int32]) -> ShutdownSignals {
+    public static func block(_ signals: [Int32]) -> DaemonSignals {
         var set = sigset_t()
         sigemptyset(&set)
         for signal in signals { sigaddset(&set, signal) }
         pthread_sigmask(SIG_BLOCK, &set, nil)
-        let waiter = ShutdownSignals(set: set)
+        let waiter = DaemonSignals(set: set)
         let started = startDetachedThread(named: "herald-signals") { waiter.waitForever() }
-        precondition(started, "ShutdownSignals: cannot start the thread that takes signals")
+        precondition(started, "DaemonSignals: cannot start the thread that takes signals")
         return waiter
     }
 
