@@ -92,7 +92,7 @@ public enum WorkersAICredentialsError: Error, Sendable, Equatable, CustomStringC
         case .unreadableTokenFile(let path, let reason):
             "cannot read the API token file \(path): \(reason)"
         case .tokenFileTooOpen(let path):
-            "the API token file \(path) is readable by other users; run `chmod 600 \(path)` and restart"
+            "the API token file \(path) is readable by other users; run `chmod 600 \(path)` and reload (herald reload)"
         }
     }
 }

@@ -173,7 +173,7 @@ struct SpielProviderTests {
         let before = harness.provider.voices.map(\.voice)
         let cloud = Voice(id: "@cf/deepgram/aura-2-en:luna", name: "luna", language: "en", engine: "@cf/deepgram/aura-2-en")
         harness.provider.setVoices([cloud] + before, engines: [try EspeakEngine(logger: Logger(label: "test"))])
-        let signal = try #require(await first(signals, within: .seconds(5)), "no PropertiesChanged within 5 s")
+        let signal = try #require(await signals.first(within: .seconds(5)), "no PropertiesChanged within 5 s")
         #expect(signal.arguments.first?.string == SpielProvider.interface)
         let changed = try #require(signal.arguments.dropFirst().first?.dictionary)
         let voices = try #require(changed["Voices"]?.array).compactMap(SpielClient.Voice.init)
@@ -183,22 +183,5 @@ struct SpielProviderTests {
         #expect(voices.first?.features == 0x2000)
         #expect(try await harness.client.voices().count == before.count + 1)
         await harness.stop()
-    }
-
-    private func first(_ signals: DBusSignalStream, within timeout: Duration) async -> DBusSignal? {
-        let timeout = timeout.timingScaled
-        return await withTaskGroup(of: DBusSignal?.self) { group in
-            group.addTask {
-                for await signal in signals { return signal }
-                return nil
-            }
-            group.addTask {
-                try? await Task.sleep(for: timeout)
-                return nil
-            }
-            let result = await group.next() ?? nil
-            group.cancelAll()
-            return result
-        }
     }
 }
