@@ -10,11 +10,12 @@ struct Doctor {
     var environment: [String: String]
 
     func run(into report: inout DoctorReport) async {
-        let (configuration, configFinding) = ConfigCheck.run(path: configPath, environment: environment)
-        let shownConfig = configPath ?? Configuration.defaultPath(environment: environment)
-        report.add(configFinding)
-
+        // The daemon first: without --config, the file to check is the one it reads.
         let daemon = await DaemonCheck.run()
+        let daemonConfig = daemon.running?.status["config"]?.unwrapped.string
+        let (configuration, configFinding) = ConfigCheck.run(path: configPath, daemonPath: daemonConfig, environment: environment)
+        let shownConfig = configPath ?? daemonConfig ?? Configuration.defaultPath(environment: environment)
+        report.add(configFinding)
         for finding in daemon.findings { report.add(finding) }
         let running = daemon.running != nil
 

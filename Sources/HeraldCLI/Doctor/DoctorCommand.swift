@@ -31,7 +31,7 @@ struct DoctorCommand: AsyncParsableCommand {
     @Flag(help: "Do not contact Cloudflare: skip the request that checks the token is accepted.")
     var offline = false
 
-    @Option(name: .long, help: ArgumentHelp("The config file to check (default: $XDG_CONFIG_HOME/herald/config.toml).", valueName: "path"))
+    @Option(name: .long, help: ArgumentHelp("The config file to check (default: the one the running daemon reads, else $XDG_CONFIG_HOME/herald/config.toml).", valueName: "path"))
     var config: String?
 
     func run() async throws {
