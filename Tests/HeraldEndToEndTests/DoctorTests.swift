@@ -150,7 +150,9 @@ import Testing
         print("herald doctor without a daemon: exit \(startable.status)\n\(startable.output)")
         Self.expectLine(
             "!", "daemon", in: startable, containing: ["not running", try BuiltExecutable.path("heraldd")], fixContaining: ["herald speak"])
-XX, in: startable, containing: ["appears when heraldd starts"])
+        Self.expectLine("–", "engines", in: startable, containing: ["not running"])
+        Self.expectLine("✓", "config", in: startable, containing: ["(the default; no daemon runs)"])
+        Self.expectLine("–", "SSIP socket", in: startable, containing: ["appears when heraldd starts"])
         Self.expectLine("!", "clipboard", in: startable, containing: ["no graphical session"])
         #expect(startable.status == 0, "\(startable)")
 
