@@ -244,7 +244,7 @@ import Testing
         let offline = try await setup.doctor(["--offline"])
         Self.expectLine(
             "✗", "engine @cf/deepgram/aura-2-en", in: offline, containing: ["set aside", "refused the credentials"],
-            fixContaining: ["restart the daemon"])
+            fixContaining: ["herald reload"])
         Self.expectLine("✓", "engine espeak-ng", in: offline)
         #expect(!offline.output.contains(wrong) && !offline.output.contains("Hello"), "\(offline.output)")
         #expect(offline.status == 1, "\(offline)")

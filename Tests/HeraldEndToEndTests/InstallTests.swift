@@ -54,7 +54,7 @@ import Testing
         // A prefix outside /usr: the unit goes where systemd looks under the data folders.
         let unit = try String(contentsOfFile: "\(root)/share/systemd/user/herald.service", encoding: .utf8)
         let service = try String(contentsOfFile: "\(root)/share/dbus-1/services/org.herald.Speech1.service", encoding: .utf8)
-        #expect(unit.contains("ExecStart=\(prefix)/bin/heraldd\n") && unit.contains("Type=dbus") && unit.contains("BusName=org.herald.Speech1"))
+        #expect(unit.contains("ExecStart=\(prefix)/bin/heraldd\n") && unit.contains("ExecReload=\(prefix)/bin/herald reload\n") && unit.contains("Type=dbus") && unit.contains("BusName=org.herald.Speech1"))
         #expect(unit.contains("PartOf=graphical-session.target") && unit.contains("After=graphical-session.target"))
         #expect(service.contains("Exec=\(prefix)/bin/heraldd\n") && service.contains("SystemdService=herald.service"))
         #expect(!unit.contains("@") && !service.contains("@") && !unit.contains(destdir) && !service.contains(destdir))

@@ -58,9 +58,9 @@ enum CredentialsCheck {
         case .missingToken:
             "create a token with the Workers AI permission (dashboard → My Profile → API Tokens), save it with `install -m 600 /dev/null ~/.config/herald/token`, paste it in, and set api_token_file = \"~/.config/herald/token\" under [cloudflare]"
         case .unreadableTokenFile(let path, _):
-            "check that \(path) exists, is yours and holds the token on one line; then restart the daemon"
+            "check that \(path) exists, is yours and holds the token on one line; then reload the daemon: herald reload"
         case .tokenFileTooOpen(let path):
-            "chmod 600 \(path), then restart the daemon (systemctl --user restart herald); consider replacing the token, since others could read it"
+            "chmod 600 \(path), then reload the daemon (herald reload); consider replacing the token, since others could read it"
         }
     }
 

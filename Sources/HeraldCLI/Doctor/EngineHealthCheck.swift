@@ -28,7 +28,7 @@ enum EngineHealthCheck {
             findings.append(
                 .warning(
                     "engines", "the daemon runs without \(missing.joined(separator: ", ")) (no usable credentials when it started, or another config)",
-                    fix: "fix what the credentials line says, then restart the daemon: systemctl --user restart herald"))
+                    fix: "fix what the credentials line says, then reload the daemon: herald reload"))
         }
         return findings
     }
@@ -47,8 +47,8 @@ enum EngineHealthCheck {
                 fix: "the next engine speaks meanwhile; if it keeps failing, fix the cause named here")
         case "disabled":
             return .failure(
-                check, "set aside until the daemon restarts\(because)",
-                fix: "fix the cause named here, then restart the daemon: systemctl --user restart herald")
+                check, "set aside until the daemon reloads or restarts\(because)",
+                fix: "fix the cause named here, then reload the daemon: herald reload")
         default:
             return .warning(check, "state \(state)\(because)", fix: "update herald to match the daemon")
         }

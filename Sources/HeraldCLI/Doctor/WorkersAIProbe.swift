@@ -74,7 +74,7 @@ enum WorkersAIProbe {
         case .configuration:
             return .failure(
                 check, "token refused: \(error.message)",
-                fix: "create a token with the Workers AI permission for account \(credentials.accountID) (dashboard → My Profile → API Tokens → \"Workers AI\" template), put it in the token file, then restart the daemon")
+                fix: "create a token with the Workers AI permission for account \(credentials.accountID) (dashboard → My Profile → API Tokens → \"Workers AI\" template), put it in the token file, then reload the daemon: herald reload")
         case .retryable:
             return .warning(
                 check, "busy or failing for now (\(error.message)); the token was not refused",

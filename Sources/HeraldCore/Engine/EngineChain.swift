@@ -10,7 +10,7 @@ internal import HeraldSystem
 /// word the audio had reached (`SpeechChunk.remainder`). A failing engine
 /// rests for a cool-down (a 429's `retry-after` when longer) so that the next
 /// chunks do not wait on it; one refusing the credentials is set aside until
-/// the daemon restarts, reported once with what to fix. The last engine, the
+/// the daemon reloads or restarts (a new chain), reported once with what to fix. The last engine, the
 /// offline voice, is never skipped. Each failure is one log line naming the
 /// engines and the reason, never the text.
 public final class EngineChain: SpeechEngine {
