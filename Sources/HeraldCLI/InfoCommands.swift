@@ -90,7 +90,7 @@ struct StatusCommand: AsyncParsableCommand {
                 }
             }
             print("daemon: running (interface version \(status["version"] ?? "?"))")
-            for key in ["state", "queued", "speaking", "engine"] {
+            for key in ["state", "queued", "speaking", "engine", "config"] {
                 if let value = status[key] { print("\(key): \(value)") }
             }
         } catch {

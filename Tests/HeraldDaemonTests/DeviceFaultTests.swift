@@ -55,4 +55,38 @@ struct DeviceFaultTests {
         #expect(errors.count == 1, "reported once: \(errors)")
         #expect(logs.all.contains { $0.level == .info && $0.message.contains("again") }, "its return is said too")
     }
+
+    /// PipeWire killed and started again, as after a crash or `systemctl
+    /// --user restart pipewire`: through either plugin, the next message
+    /// after its return plays.
+    /// (`heraldpwpulse`: ALSA's pulse plugin to pipewire-pulse; `heraldpipewire`: pipewire-alsa's plugin.)
+    @Test(.timeLimit(.minutes(1)), arguments: ["heraldpwpulse", "heraldpipewire"])
+    func pipeWireRestartedIsFoundAgain(device: String) async throws {
+        if device == "heraldpipewire", ALSATestConfig.pipewirePlugin == nil {
+            Issue.record("pipewire-alsa's plugin is missing: run packaging/install-deps.sh --test")
+            return
+        }
+        var server: PrivatePipeWire? = try PrivatePipeWire(directory: config.directory)
+        var configuration = Configuration()
+        configuration.audioDevice = device
+        let (logger, _) = RecordingLogHandler.logger()
+        let pipeline = try await SpeechPipeline(configuration: configuration, logger: logger)
+        let events = SpeechEventLog(await pipeline.scheduler.events())
+        let client = ClientID("restart")
+        func say(_ text: String) async -> SpeechEventKind? {
+            let (id, _) = await pipeline.scheduler.speak(.text(text), priority: .message, client: client, settings: VoiceSettings())
+            return await events.waitForEnd(of: id, timeout: .seconds(15))?.event.kind
+        }
+
+        #expect(await say("Before the restart.") == .ended)
+        server?.stop()
+        server = nil
+        let meanwhile = await say("Nobody hears this.")
+        #expect(meanwhile.map { if case .failed = $0 { true } else { false } } == true, "\(String(describing: meanwhile))")
+        server = try PrivatePipeWire(directory: config.directory)
+        let back = await say("After the restart.")
+        await pipeline.shutDown()
+        server?.stop()
+        #expect(back == .ended, "\(String(describing: back))")
+    }
 }

@@ -35,6 +35,7 @@ func herald(_ arguments: [String], environment: [String: String], timeout: Durat
         #expect(lines.contains("state: idle"), "\(result)")
         #expect(lines.contains("queued: 0"), "\(result)")
         #expect(lines.contains("engine: espeak-ng"), "\(result)")
+        #expect(lines.contains("config: \(daemon.configPath)"), "\(result)")
         #expect(await daemon.stop() == 0)
     }
 

@@ -281,7 +281,7 @@ struct SpeechMethodTests {
         #expect(busy["state"]?.string == "speaking", "\(busy)")
         #expect(busy["speaking"]?.uint64 == id, "\(busy)")
         #expect(busy["queued"]?.uint32 == 1, "\(busy)")
-        #expect(Set(busy.keys).isSubset(of: ["state", "queued", "engine", "version", "speaking", "engines"]), "\(busy.keys)")
+        #expect(Set(busy.keys).isSubset(of: ["state", "queued", "engine", "version", "speaking", "engines", "config"]), "\(busy.keys)")
         // Each engine's health: name, state, seconds resting, last error.
         let engines = try #require(busy["engines"]?.array, "\(busy)").map { $0.structFields ?? [] }
         #expect(engines == [[.string("espeak-ng"), .string("ready"), .uint32(0), .string("")]], "\(engines)")
