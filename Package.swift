@@ -212,7 +212,9 @@ let package = Package(
         .executableTarget(
             name: "heraldd",
             dependencies: [
-                "HeraldDaemon", "HeraldAudio", "HeraldExecutor", "HeraldSystem",
+                // HeraldCLI: heraldd is also `herald` when started by that name (the installed
+                // herald is a link to it), so both programs share one copy of what they link.
+                "HeraldDaemon", "HeraldAudio", "HeraldExecutor", "HeraldSystem", "HeraldCLI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
