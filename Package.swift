@@ -204,14 +204,17 @@ let package = Package(
             name: "herald",
             dependencies: ["HeraldCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strictSettings,
-            // Foundation by name, because packaging/build-release turns its autolinking off to keep it out
-            // of heraldd; with lld, which finds CoreFoundation and ICU wherever they are on the line.
-            linkerSettings: releaseLink ? [.linkedLibrary("Foundation"), .unsafeFlags(["-use-ld=lld"])] : []
+            // No Foundation proper, as in heraldd: HeraldCLI imports FoundationEssentials only, so the
+            // release link (Foundation's autolinking off, packaging/build-release) leaves out Foundation,
+            // CoreFoundation and ICU, whose data alone was 34 MB of the 75 MB binary.
+            linkerSettings: releaseLink ? [.unsafeFlags(["-use-ld=lld"])] : []
         ),
         .executableTarget(
             name: "heraldd",
             dependencies: [
-                "HeraldDaemon", "HeraldAudio", "HeraldExecutor", "HeraldSystem",
+                // HeraldCLI: heraldd is also `herald` when started by that name (the installed
+                // herald is a link to it), so both programs share one copy of what they link.
+                "HeraldDaemon", "HeraldAudio", "HeraldExecutor", "HeraldSystem", "HeraldCLI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

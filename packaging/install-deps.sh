@@ -2,8 +2,9 @@
 # Installs the Debian/Ubuntu packages Herald needs: to build and run it, and
 # with --test also what its tests drive for real (PulseAudio, sox, Speech
 # Dispatcher's clients, python3-gi for the Spiel client, openssl for the TLS
-# checks, Xvfb and xclip, and PipeWire with pipewire-pulse and WirePlumber:
-# the sound servers the audio tests play through). Uses sudo when not run as root.
+# checks, Xvfb and xclip, PipeWire with pipewire-pulse and WirePlumber: the
+# sound servers the audio tests play through, and lintian, which CI runs on
+# the .deb). Uses sudo when not run as root.
 #
 # The tests also drive pipewire-alsa's ALSA plugin. Debian 12's pipewire-alsa
 # package conflicts with pulseaudio (installing it removes PulseAudio), so
@@ -13,7 +14,7 @@ set -eu
 
 build="pkg-config libdbus-1-dev libasound2-dev libmpg123-dev libespeak-ng-dev libsonic-dev espeak-ng-data"
 run="dbus alsa-utils libasound2-plugins"
-test="pulseaudio pulseaudio-utils sox lame espeak-ng speech-dispatcher python3-speechd python3-gi openssl xvfb xclip libglib2.0-bin pipewire pipewire-pulse wireplumber"
+test="pulseaudio pulseaudio-utils sox lame espeak-ng speech-dispatcher python3-speechd python3-gi openssl xvfb xclip libglib2.0-bin pipewire pipewire-pulse wireplumber lintian"
 
 packages="$build $run"
 [ "${1:-}" = "--test" ] && packages="$packages $test"

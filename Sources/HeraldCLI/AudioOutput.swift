@@ -1,4 +1,5 @@
-internal import Foundation
+internal import FoundationEssentials
+internal import Glibc
 internal import HeraldDBus
 
 /// `herald speak --output FILE.wav`: the daemon synthesises into a file this
@@ -18,12 +19,12 @@ struct AudioOutput {
         }
         let url = URL(fileURLWithPath: path)
         let folder = url.deletingLastPathComponent().path
-        var isFolder: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder), isFolder.boolValue else {
+        var isFolder = false
+        guard FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder), isFolder else {
             throw CLIError("cannot write \(path): the folder \(folder) does not exist")
         }
         guard access(folder, W_OK) == 0 else { throw CLIError("cannot write \(path): no permission to write in \(folder)") }
-        if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue {
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder {
             throw CLIError("cannot write \(path): it is a folder")
         }
         self.path = url.path

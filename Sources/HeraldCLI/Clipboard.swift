@@ -1,4 +1,5 @@
-internal import Foundation
+internal import FoundationEssentials
+internal import Glibc
 
 /// The text on the desktop's clipboard or primary selection, read with the
 /// tool the session has: `wl-paste` on Wayland, else `xclip` or `xsel` on X11.
@@ -137,7 +138,7 @@ struct Clipboard {
     }
 
     private func notText(_ selection: Selection, _ types: [String]) -> CLIError {
-        let offered = types.filter { $0.contains("/") }
+        let offered = types.filter { $0.contains(Character("/")) }
         if let image = offered.first(where: { $0.hasPrefix("image/") }) {
             return CLIError("the \(selection.noun) holds an image (\(image)), not text; copy some text first")
         }

@@ -1,5 +1,6 @@
 internal import ArgumentParser
-internal import Foundation
+internal import FoundationEssentials
+internal import Glibc
 internal import HeraldDBus
 
 /// `herald clipboard`: speak the selection; with `--toggle`, what a

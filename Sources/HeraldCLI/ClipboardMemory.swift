@@ -1,4 +1,5 @@
-internal import Foundation
+internal import FoundationEssentials
+internal import Glibc
 
 /// The message `herald clipboard` last started, remembered in the runtime
 /// folder so that the next `--toggle` (a new process, from a keybinding) can

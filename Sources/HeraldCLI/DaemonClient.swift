@@ -1,4 +1,5 @@
-internal import Foundation
+internal import FoundationEssentials
+internal import Glibc
 internal import HeraldDBus
 
 /// The CLI's side of `org.herald.Speech1`: a bus connection with the daemon

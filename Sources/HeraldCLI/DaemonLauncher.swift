@@ -1,4 +1,5 @@
-internal import Foundation
+internal import FoundationEssentials
+internal import Glibc
 internal import HeraldSystem
 
 /// Starts `heraldd` from the same folder as this `herald`, detached from the

@@ -1,4 +1,5 @@
-internal import Foundation
+internal import FoundationEssentials
+internal import Glibc
 
 /// A file prepared for `herald speak --file`: read, its Markdown or plain
 /// paragraphs turned into SSML with pauses and progress marks.

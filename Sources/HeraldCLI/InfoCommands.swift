@@ -1,5 +1,6 @@
 internal import ArgumentParser
-internal import Foundation
+internal import FoundationEssentials
+internal import Glibc
 internal import HeraldCore
 internal import HeraldDBus
 internal import HeraldWorkersAI
@@ -33,7 +34,7 @@ struct VoicesCommand: AsyncParsableCommand {
             let rows = [["ID", "NAME", "LANGUAGE", "ENGINE", "KIND"]] + voices.map { [$0.id, $0.name, $0.language, $0.engine, $0.kind] }
             let widths = (0..<4).map { column in rows.map { $0[column].count }.max() ?? 0 }
             for row in rows {
-                let padded = (0..<4).map { row[$0].padding(toLength: widths[$0], withPad: " ", startingAt: 0) }
+                let padded = (0..<4).map { row[$0] + String(repeating: " ", count: widths[$0] - row[$0].count) }
                 print((padded + [row[4]]).joined(separator: "  "))
             }
         } catch {
@@ -99,8 +100,28 @@ struct StatusCommand: AsyncParsableCommand {
     }
 }
 
+/// Unbuffered writes to standard output and error, with write(2):
+/// FoundationEssentials has no FileHandle, and `herald` links no more of
+/// Foundation (its ICU data alone was 34 MB of the binary).
 enum FileHandleOutput {
     static func standardError(_ text: String) {
-        FileHandle.standardError.write(Data(text.utf8))
+        write(text, to: STDERR_FILENO)
+    }
+
+    static func standardOutput(_ text: String) {
+        write(text, to: STDOUT_FILENO)
+    }
+
+    /// All of `text`, or as much as the descriptor takes before an error
+    /// (a closed pipe): output is best effort, as FileHandle's was.
+    private static func write(_ text: String, to descriptor: Int32) {
+        let bytes = Array(text.utf8)
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress! + offset, $0.count - offset) }
+            if written < 0, errno == EINTR { continue }
+            guard written > 0 else { return }
+            offset += written
+        }
     }
 }

@@ -1,5 +1,6 @@
 internal import Dispatch
-internal import Foundation
+internal import FoundationEssentials
+internal import Glibc
 
 /// Ctrl-C (SIGINT) or SIGTERM while `herald speak --wait` waits: the
 /// message it started is canceled rather than left speaking on its own.
@@ -27,7 +28,7 @@ enum Interruption {
 
     /// Resumes the waiter exactly once, with whatever came first.
     private final class Once: @unchecked Sendable {
-        private let lock = NSLock()
+        private let lock = PlainLock()
         private var continuation: CheckedContinuation<Int32?, Never>?
         private var result: Int32??
         private var sources: [any DispatchSourceSignal] = []

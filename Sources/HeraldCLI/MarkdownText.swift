@@ -106,8 +106,10 @@ enum MarkdownText {
     }
 
     /// `|---|:--:|` — a table's header rule.
+    /// (Characters, not strings, are looked for: `contains` of a string is
+    /// Foundation proper's, which `herald` does not link.)
     static func isTableRule(_ line: Substring) -> Bool {
-        line.contains("-") && line.contains("|") && line.allSatisfy { "|-: ".contains($0) }
+        line.contains(Character("-")) && line.contains(Character("|")) && line.allSatisfy { "|-: ".contains($0) }
     }
 
     /// The text of `- item`, `* item`, `+ item`, `1. item`, `2) item`, with a task box `[ ]` dropped.
@@ -175,7 +177,7 @@ enum MarkdownText {
             case "<":
                 if let close = c[i...].firstIndex(of: ">"), close > i + 1 {
                     let inside = String(c[(i + 1)..<close])
-                    if inside.contains("://") || inside.hasPrefix("mailto:") {
+                    if inside.firstRange(of: "://") != nil || inside.hasPrefix("mailto:") {
                         out += inside
                         i = close + 1
                         continue

@@ -1,4 +1,5 @@
-internal import Foundation
+internal import FoundationEssentials
+internal import Glibc
 
 /// The line `herald speak --file F --wait` keeps up to date on a terminal's
 /// stderr while the file is read: how far, which block, paused or not.
@@ -12,7 +13,7 @@ final class ReadingProgress: @unchecked Sendable {
     private let total: Int
     /// Ordinal of each block among those with words.
     private let ordinals: [Int]
-    private let lock = NSLock()
+    private let lock = PlainLock()
     private var block = 0
     private var paused = false
     private var shown = false
@@ -70,6 +71,6 @@ final class ReadingProgress: @unchecked Sendable {
     }
 
     private func write(_ text: String) {
-        FileHandle.standardError.write(Data(text.utf8))
+        FileHandleOutput.standardError(text)
     }
 }

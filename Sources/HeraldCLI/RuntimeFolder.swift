@@ -1,4 +1,5 @@
-internal import Foundation
+internal import FoundationEssentials
+internal import Glibc
 
 /// `$XDG_RUNTIME_DIR/herald` (else `/tmp/herald-UID`), created 0700: where the CLI keeps the daemon's
 /// log and what `herald clipboard --toggle` must remember between runs.

@@ -1,5 +1,6 @@
 public import ArgumentParser
-internal import Foundation
+internal import FoundationEssentials
+internal import Glibc
 public import HeraldCore
 internal import HeraldDBus
 
@@ -73,7 +74,7 @@ struct SpeakCommand: AsyncParsableCommand {
         if let destination {
             let written = try await destination.write(text, options: options, client: client)
             let seconds = Double(written.frames) / Double(max(1, written.rate))
-            print("\(destination.path): \(String(format: "%.1f", seconds)) s at \(written.rate) Hz")
+            print("\(destination.path): \(Self.tenths(seconds)) s at \(written.rate) Hz")
             return
         }
         let progress = wait ? reading.flatMap { ReadingProgress.onTerminal(name: $0.name, document: $0.document) } : nil
@@ -125,8 +126,15 @@ struct SpeakCommand: AsyncParsableCommand {
             if isatty(0) == 1 {
                 throw CLIError("nothing to speak: give TEXT, --file FILE, or pipe text into herald speak")
             }
-            return try TextInput.read(handle: FileHandle.standardInput, name: "standard input", limit: Self.maxBytes)
+            return try TextInput.read(descriptor: STDIN_FILENO, name: "standard input", limit: Self.maxBytes)
         }
         return text.joined(separator: " ")
+    }
+
+    /// `seconds` with one decimal, as `%.1f` printed it (String(format:) is
+    /// Foundation proper's); the duration is never negative.
+    static func tenths(_ seconds: Double) -> String {
+        let tenths = Int((max(0, seconds) * 10).rounded())
+        return "\(tenths / 10).\(tenths % 10)"
     }
 }

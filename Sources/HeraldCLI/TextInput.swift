@@ -1,4 +1,5 @@
-internal import Foundation
+internal import FoundationEssentials
+internal import Glibc
 
 /// Reads what the user asked to hear: UTF-8, or Latin-1 when it is not;
 /// refuses directories, binary data and files too large for one message.
@@ -6,30 +7,34 @@ enum TextInput {
     /// `path`, or standard input for `-`.
     static func read(file path: String, limit: Int) throws(CLIError) -> String {
         if path == "-" {
-            return try read(handle: FileHandle.standardInput, name: "standard input", limit: limit)
+            return try read(descriptor: STDIN_FILENO, name: "standard input", limit: limit)
         }
-        var isDirectory: ObjCBool = false
+        var isDirectory = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw CLIError("cannot read \(path): no such file")
         }
-        guard !isDirectory.boolValue else { throw CLIError("\(path) is a directory; give a text file") }
-        guard let handle = FileHandle(forReadingAtPath: path) else {
+        guard !isDirectory else { throw CLIError("\(path) is a directory; give a text file") }
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else {
             throw CLIError("cannot read \(path): permission denied; check its permissions (ls -l)")
         }
-        defer { try? handle.close() }
-        return try read(handle: handle, name: path, limit: limit)
+        defer { close(descriptor) }
+        return try read(descriptor: descriptor, name: path, limit: limit)
     }
 
-    static func read(handle: FileHandle, name: String, limit: Int) throws(CLIError) -> String {
+    /// Reads `descriptor` with read(2) (FoundationEssentials has no
+    /// FileHandle, and `herald` links no more of Foundation).
+    static func read(descriptor: Int32, name: String, limit: Int) throws(CLIError) -> String {
         // One read may return less than asked (a pipe, a large file): read to
         // the end or to just past the limit.
         var data = Data()
-        do {
-            while data.count <= limit, let chunk = try handle.read(upToCount: limit + 1 - data.count), !chunk.isEmpty {
-                data.append(chunk)
-            }
-        } catch {
-            throw CLIError("cannot read \(name): \(error.localizedDescription)")
+        var buffer = [UInt8](repeating: 0, count: 64 << 10)
+        while data.count <= limit {
+            let count = buffer.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, min($0.count, limit + 1 - data.count)) }
+            if count < 0, errno == EINTR { continue }
+            guard count >= 0 else { throw CLIError("cannot read \(name): \(String(cString: strerror(errno)))") }
+            if count == 0 { break }
+            data.append(contentsOf: buffer[0..<count])
         }
         guard data.count <= limit else {
             throw CLIError("\(name) is larger than \(limit >> 20) MiB, more than Herald reads at once; split it")

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Glibc
 import HeraldAudio
+import HeraldCLI
 import HeraldDaemon
 import HeraldExecutor
 import HeraldSystem
@@ -18,6 +19,14 @@ struct HeraldDaemonCommand: ParsableCommand {
 
               heraldd --say "Hello from Herald" --exit-when-idle
             """)
+
+    /// Started as `herald` (the installed `herald` is a link to this binary;
+    /// `HeraldCommand.isInvokedByName` says why): the command-line client,
+    /// before anything of the daemon's is set up. Otherwise the daemon.
+    static func main() {
+        if HeraldCommand.isInvokedByName() { HeraldCommand.runAsMain() }
+        main(nil)
+    }
 
     @Option(name: .long, help: "Config file (default: $XDG_CONFIG_HOME/herald/config.toml).")
     var config: String?

@@ -33,16 +33,21 @@ import Testing
 
         let root = destdir + prefix
         for (path, mode) in [
-            ("bin/heraldd", 0o755), ("bin/herald", 0o755), ("bin/speak-clipboard", 0o755),
+            ("bin/heraldd", 0o755), ("bin/speak-clipboard", 0o755),
             ("libexec/herald/herald-espeak", 0o755),
             ("share/systemd/user/herald.service", 0o644), ("share/dbus-1/services/org.herald.Speech1.service", 0o644),
             ("share/doc/herald/config.toml.example", 0o644), ("share/doc/herald/README.md", 0o644),
             ("share/bash-completion/completions/herald", 0o644), ("share/zsh/vendor-completions/_herald", 0o644),
             ("share/fish/vendor_completions.d/herald.fish", 0o644),
+            ("share/doc/herald/LICENSE", 0o644), ("share/doc/herald/copyright", 0o644),
+            ("share/man/man1/herald.1", 0o644), ("share/man/man1/speak-clipboard.1", 0o644),
+            ("share/man/man5/herald.toml.5", 0o644), ("share/man/man8/heraldd.8", 0o644),
         ] {
             let attributes = try? FileManager.default.attributesOfItem(atPath: "\(root)/\(path)")
             #expect((attributes?[.posixPermissions] as? Int) == mode, "\(path): \(String(describing: attributes))")
         }
+        // herald is heraldd under another name: one binary for both.
+        #expect((try? FileManager.default.destinationOfSymbolicLink(atPath: "\(root)/bin/herald")) == "heraldd")
         // Every dbus/*.service.in becomes a service file.
         let templates = try FileManager.default.contentsOfDirectory(
             atPath: Self.packaging.deletingLastPathComponent().appendingPathComponent("dbus").path
@@ -64,6 +69,9 @@ import Testing
         let zsh = try String(contentsOfFile: "\(root)/share/zsh/vendor-completions/_herald", encoding: .utf8)
         #expect(fish.contains("doctor") && fish.contains("complete -c 'herald'"), "\(fish.prefix(300))")
         #expect(zsh.hasPrefix("#compdef herald") && zsh.contains("doctor"), "\(zsh.prefix(300))")
+        // Sourced by the shells, never run: no "#!" line (Debian flags one in a file that is not executable).
+        let bash = try String(contentsOfFile: "\(root)/share/bash-completion/completions/herald", encoding: .utf8)
+        #expect(!bash.hasPrefix("#!") && !fish.hasPrefix("#!") && bash.contains("_herald"), "\(bash.prefix(300))")
         let completion = try #require(try await runCommand(
             "/bin/bash",
             [
@@ -90,6 +98,7 @@ import Testing
         var environment = ProcessInfo.processInfo.environment
         environment["OUTPUT"] = folder.path("out")
         environment["VERSION"] = "0.1.0~test"
+        environment["MAINTAINER"] = "Herald Tests <tests@example.org>"
         let build = try #require(try await runCommand(
             Self.packaging.appendingPathComponent("build-deb.sh").path, ["--prebuilt", try Self.builtFolder],
             environment: environment, timeout: .seconds(180)))
@@ -103,7 +112,7 @@ import Testing
         #expect(info.status == 0, "\(info)")
         for field in [
             "Package: herald", "Version: 0.1.0~test", "Depends: ", "libdbus-1", "espeak-ng-data (>= ", "espeak-ng-data (<< ",
-            "Built-Using: espeak-ng (= ", "Description: ",
+            "Built-Using: espeak-ng (= ", "Description: ", "Maintainer: Herald Tests <tests@example.org>",
         ] {
             #expect(info.output.contains(field), "\(field) missing:\n\(info.output)")
         }
@@ -113,13 +122,19 @@ import Testing
         }
         let contents = try #require(try await runCommand("/usr/bin/dpkg-deb", ["--contents", package]))
         #expect(contents.status == 0, "\(contents)")
-        let files = contents.output.split(separator: "\n").compactMap { $0.split(separator: " ").last.map(String.init) }
+        // "-rwxr-xr-x root/root 123 2026-12-07 22:44 ./usr/bin/heraldd", or "… ./usr/bin/herald -> heraldd".
+        let files = contents.output.split(separator: "\n").compactMap { line in
+            line.split(separator: " -> ").first?.split(separator: " ").last.map(String.init)
+        }
         for file in [
             "./usr/bin/heraldd", "./usr/bin/herald", "./usr/bin/speak-clipboard", "./usr/lib/systemd/user/herald.service",
             "./usr/libexec/herald/herald-espeak",
             "./usr/share/dbus-1/services/org.herald.Speech1.service", "./usr/share/doc/herald/config.toml.example",
             "./usr/share/bash-completion/completions/herald", "./usr/share/zsh/vendor-completions/_herald",
             "./usr/share/fish/vendor_completions.d/herald.fish",
+            "./usr/share/doc/herald/copyright", "./usr/share/doc/herald/changelog.gz", "./usr/share/lintian/overrides/herald",
+            "./usr/share/man/man1/herald.1.gz", "./usr/share/man/man1/speak-clipboard.1.gz",
+            "./usr/share/man/man5/herald.toml.5.gz", "./usr/share/man/man8/heraldd.8.gz",
         ] {
             #expect(files.contains(file), "\(file) not in the package:\n\(contents.output)")
         }
@@ -157,6 +172,18 @@ import Testing
         let after = try await runCommand("/usr/bin/dpkg-query", ["-W", "-f=${Status}", "herald"])
         #expect(after?.output.contains("install ok installed") != true, "\(String(describing: after))")
         if let failure { throw failure }
+    }
+
+    /// Debian's tools refuse a made-up maintainer address, so the packager must
+    /// name themself: without MAINTAINER, build-deb.sh stops before building.
+    @Test func theDebianPackageNeedsAMaintainer() async throws {
+        var environment = ProcessInfo.processInfo.environment
+        environment["MAINTAINER"] = nil
+        let build = try #require(try await runCommand(
+            Self.packaging.appendingPathComponent("build-deb.sh").path, ["--prebuilt", try Self.builtFolder],
+            environment: environment, timeout: .seconds(60)))
+        #expect(build.status == 64, "\(build)")
+        #expect(build.errorOutput.contains("set MAINTAINER"), "\(build)")
     }
 
     /// Runs `herald speak --wait` on a private bus whose service folder is

@@ -13,7 +13,7 @@ enum ClipboardCheck {
                     "clipboard", "\(session.name) here (neither WAYLAND_DISPLAY nor DISPLAY is set)",
                     fix: "run herald doctor in your desktop session to check the clipboard tool")
             }
-            return .failure("clipboard", "\(session.name) session without a clipboard tool", fix: error.description.replacingOccurrences(of: "no clipboard tool: ", with: ""))
+            return .failure("clipboard", "\(session.name) session without a clipboard tool", fix: error.description.replacing("no clipboard tool: ", with: ""))
         }
     }
 }

@@ -1,4 +1,5 @@
-internal import Foundation
+internal import FoundationEssentials
+internal import Glibc
 internal import HeraldConfig
 
 /// Reads the config the way heraldd does, so a file the daemon would refuse is

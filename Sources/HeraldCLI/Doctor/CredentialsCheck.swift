@@ -1,4 +1,4 @@
-internal import Foundation
+internal import FoundationEssentials
 internal import HeraldConfig
 internal import HeraldWorkersAI
 #if canImport(Glibc)

@@ -1,4 +1,5 @@
-internal import Foundation
+internal import FoundationEssentials
+internal import Glibc
 internal import HeraldConfig
 
 /// Runs every check of `herald doctor` in the order a reader fixes things:

@@ -1,5 +1,6 @@
 internal import ArgumentParser
-internal import Foundation
+internal import FoundationEssentials
+internal import Glibc
 
 /// `herald doctor`: checks the setup piece by piece and says what to fix,
 /// so that a silent Herald can be mended without reading logs.
@@ -37,7 +38,7 @@ struct DoctorCommand: AsyncParsableCommand {
     func run() async throws {
         var report = DoctorReport(colours: DoctorReport.terminalWantsColours())
         await Doctor(offline: offline, configPath: config, environment: ProcessInfo.processInfo.environment).run(into: &report)
-        FileHandle.standardOutput.write(Data((report.summary + "\n").utf8))
+        FileHandleOutput.standardOutput(report.summary + "\n")
         if report.failures > 0 { throw ExitCode(1) }
     }
 }

@@ -1,4 +1,4 @@
-internal import Foundation
+internal import FoundationEssentials
 #if canImport(Glibc)
 internal import Glibc
 #endif
@@ -22,7 +22,7 @@ struct DoctorReport {
     mutating func add(_ finding: DoctorFinding) {
         findings.append(finding)
         // Unbuffered: each line shows as soon as its check is done, even through a pipe.
-        FileHandle.standardOutput.write(Data(Self.lines(for: finding, colours: colours).utf8))
+        FileHandleOutput.standardOutput(Self.lines(for: finding, colours: colours))
     }
 
     /// The finding as printed: `✓ check: detail`, then `  → fix` for warnings and failures.
