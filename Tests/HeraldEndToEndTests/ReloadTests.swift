@@ -186,24 +186,51 @@ struct ReloadTests {
         let cloud =
             "[audio]\ndevice = \"\(daemon.capture.name)\"\n"
             + HeraldDaemonProcess.cloudConfig(fake, models: ["@cf/deepgram/aura-2-en", "espeak-ng"])
+        try #require(await daemon.waitForSSIP(), "SSIP not up within 10 s:\n\(daemon.log)")
         let client = try await daemon.connect()
         let signals = try await client.signalLog()
         let reloader = try await daemon.connect()
+        // An SSIP client (as Orca) queues eight messages while the reloads happen, and counts their events.
+        let script = try daemon.folder.write(
+            "ssip-load.py",
+            """
+            import sys, time, speechd
+            c = speechd.SSIPClient('reload-load', autospawn=False)
+            c.set_priority(speechd.Priority.MESSAGE)
+            records = []
+            for number in range(8):
+                record = []
+                c.speak('SSIP message %d.' % number, callback=lambda kind, index_mark=None, record=record: record.append(kind),
+                        event_types=(speechd.CallbackType.BEGIN, speechd.CallbackType.END, speechd.CallbackType.CANCEL))
+                records.append(record)
+                time.sleep(0.3)
+            deadline = time.monotonic() + 90
+            while time.monotonic() < deadline and any('end' not in r and 'cancel' not in r for r in records):
+                time.sleep(0.05)
+            c.close()
+            print(' '.join(','.join(r) for r in records))
+            """)
+        var environment = daemon.environment
+        environment["SPEECHD_ADDRESS"] = "unix_socket:" + daemon.folder.runtime.path + "/herald/ssip.sock"
+        async let ssip = runCommand("/usr/bin/python3", ["-u", script], environment: environment, timeout: .seconds(120))
         var ids: [UInt64] = []
-        for round in 0..<4 {
+        for round in 0..<3 {
             for number in 0..<3 { ids.append(try await client.speak("Round \(round), message \(number).")) }
             try daemon.rewriteConfig(round % 2 == 0 ? cloud : offline)
             try await reloader.call("Reload")
         }
         for id in ids {
-            let end = await signals.waitForEnd(of: id, timeout: .seconds(60))
+            let end = await signals.waitForEnd(of: id, timeout: .seconds(90))
             #expect(end?.member == "Ended", "\(id): \(signals.sequence(for: id))\n\(daemon.log)")
         }
-        // Each message began once and ended once.
+        // Each message began once and ended once, over D-Bus and over SSIP.
         for id in ids {
             let sequence = signals.sequence(for: id)
             #expect(sequence.filter { $0 == "Began" }.count == 1 && sequence.filter { $0 == "Ended" }.count == 1, "\(id): \(sequence)")
         }
+        let session = try #require(try await ssip, "the SSIP client did not finish")
+        let records = session.output.split(separator: " ").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+        #expect(records.count == 8 && records.allSatisfy { $0 == "begin,end" }, "\(session)")
         await reloader.close()
         await client.close()
     }
