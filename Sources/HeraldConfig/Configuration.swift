@@ -74,6 +74,9 @@ public struct Configuration: Sendable, Equatable {
     /// nil: `$XDG_RUNTIME_DIR/herald/ssip.sock`.
     public var ssipSocket: String?
     public var speechdCompat = false
+    /// `[text] lexicon`: the pronunciation lexicon; nil:
+    /// `$XDG_CONFIG_HOME/herald/lexicon.toml`, where a missing file means none.
+    public var lexicon: String?
 
     public init() {}
 }

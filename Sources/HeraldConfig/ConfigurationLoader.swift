@@ -79,7 +79,7 @@ private struct TableReader {
 
     mutating func configuration(from table: TOMLTable) throws(ConfigurationError) -> Configuration {
         var config = Configuration()
-        try only(["cloudflare", "engine", "voices", "audio", "ssip"], in: table, section: nil)
+        try only(["cloudflare", "engine", "voices", "audio", "ssip", "text"], in: table, section: nil)
 
         if let cloudflare = table["cloudflare"] {
             let section = try self.table(cloudflare, key: "cloudflare", section: nil)
@@ -170,6 +170,14 @@ private struct TableReader {
             if let compat = section["speechd_compat"] {
                 guard let flag = compat.bool else { throw error("speechd_compat", section: "ssip", "must be true or false") }
                 config.speechdCompat = flag
+            }
+        }
+        if let text = table["text"] {
+            let section = try self.table(text, key: "text", section: nil)
+            try only(["lexicon"], in: section, section: "text")
+            if let lexicon = try string(section, "lexicon", section: "text") {
+                guard !lexicon.isEmpty else { throw error("lexicon", section: "text", "must name a file, e.g. \"~/.config/herald/lexicon.toml\"") }
+                config.lexicon = lexicon
             }
         }
         return config

@@ -29,4 +29,13 @@ extension Configuration {
         guard file.hasPrefix("~/"), let home = environment["HOME"] else { return file }
         return home + file.dropFirst()
     }
+
+    /// The lexicon file: `[text] lexicon` with `$VARS` and `~` expanded, else
+    /// `lexicon.toml` beside the default config file.
+    public func lexiconPath(environment: [String: String]? = nil) -> (path: String, named: Bool) {
+        let environment = environment ?? ProcessEnvironment.current
+        if let lexicon { return (PathExpansion.expand(lexicon, environment: environment), true) }
+        let config = Self.defaultPath(environment: environment)
+        return (String(config.dropLast("config.toml".count)) + "lexicon.toml", false)
+    }
 }

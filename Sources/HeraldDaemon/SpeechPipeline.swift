@@ -41,9 +41,17 @@ public struct SpeechPipeline: Sendable {
     public init(configuration: Configuration, logger: Logger, environment: [String: String]? = nil) async throws(EngineError) {
         let built = try await EngineFactory.engines(for: configuration, environment: environment, logger: logger)
         for problem in built.problems { logger.warning("\(problem)") }
+        // A lexicon that cannot be read costs its pronunciations, never the voice.
+        let lexicon: Lexicon
+        do {
+            lexicon = try Self.lexicon(of: configuration, environment: environment)
+        } catch {
+            logger.error("lexicon left out: \(error)")
+            lexicon = .empty
+        }
         let setup = await Self.setup(
             of: built, configuration: configuration, sink: AlsaSink(device: configuration.audioDevice, logger: logger),
-            logger: logger)
+            lexicon: lexicon, logger: logger)
         setups = SetupInForce(setup) { retired, inForce in
             await retired.engine.shutDown()
             await retired.release()
@@ -65,6 +73,12 @@ public struct SpeechPipeline: Sendable {
     /// - Throws: `ReloadError`, changing nothing, when an engine the
     ///   configuration names cannot be used (credentials, the offline helper).
     public func apply(_ configuration: Configuration, file: String) async throws(ReloadError) {
+        let lexicon: Lexicon
+        do {
+            lexicon = try Self.lexicon(of: configuration, environment: environment)
+        } catch {
+            throw ReloadError(error)
+        }
         let built: EngineFactory.Built
         do {
             built = try await EngineFactory.engines(for: configuration, environment: environment, logger: logger)
@@ -79,11 +93,17 @@ public struct SpeechPipeline: Sendable {
         let inForce = setups.current.sink as? AlsaSink
         let sink = inForce.flatMap { $0.device == configuration.audioDevice ? $0 : nil }
             ?? AlsaSink(device: configuration.audioDevice, logger: logger)
-        setups.replace(with: await Self.setup(of: built, configuration: configuration, sink: sink, logger: logger))
+        setups.replace(with: await Self.setup(of: built, configuration: configuration, sink: sink, lexicon: lexicon, logger: logger))
+    }
+
+    /// The lexicon the configuration names, or the default one if it exists.
+    private static func lexicon(of configuration: Configuration, environment: [String: String]?) throws(ConfigurationError) -> Lexicon {
+        let (path, named) = configuration.lexiconPath(environment: environment)
+        return try LexiconFile.load(path: path, named: named)
     }
 
     private static func setup(
-        of built: EngineFactory.Built, configuration: Configuration, sink: AlsaSink, logger: Logger
+        of built: EngineFactory.Built, configuration: Configuration, sink: AlsaSink, lexicon: Lexicon, logger: Logger
     ) async -> SpeechSetup {
         // Each engine behind its own cache (short phrases a screen reader repeats all day come from
         // memory, not the network), kept before rate, pitch and volume so one entry serves every rate,
@@ -99,7 +119,7 @@ public struct SpeechPipeline: Sendable {
             cooldown: configuration.cloudflare.cooldown, logger: logger)
         // Connections open in the background: the daemon serves at once, the first cloud words pay no handshake.
         Task { await chain.warmUp() }
-        return SpeechSetup(engine: chain, sink: sink, release: built.release)
+        return SpeechSetup(engine: chain, sink: sink, lexicon: lexicon, release: built.release)
     }
 
     /// Silences and releases everything: queued messages are canceled, the

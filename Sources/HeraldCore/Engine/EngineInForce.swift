@@ -23,6 +23,9 @@ public final class EngineInForce: SpeechEngine {
     /// Nothing: setups are retired by whoever replaces them.
     public func shutDown() async {}
 
+    /// The lexicon in force: text prepared for this engine is said with it.
+    public var lexicon: Lexicon { setups.current.lexicon }
+
     /// Each engine's state, when the engine in force is a chain.
     public var status: [EngineChain.Health] { (engine as? EngineChain)?.status ?? [] }
 

@@ -98,6 +98,8 @@ public final class Player: PlaybackDriver {
         let id = job.utterance.id
         // Prepared here, off the scheduler's actor: a megabyte of text takes a
         // while to chunk, and nobody's Stop should wait for that.
+        var preparer = self.preparer
+        preparer.lexicon = job.lexicon
         let chunks = job.chunks { preparer.chunks(for: job.utterance.content, settings: job.utterance.settings) }
         let start = job.position
         var marksSeen = 0
@@ -257,6 +259,7 @@ private final class Job: Sendable {
 
     var engine: any SpeechEngine { lease.setup.engine }
     var sink: any AudioSink { lease.setup.sink }
+    var lexicon: Lexicon { lease.setup.lexicon }
 
     /// The prepared chunks, made by the first run and kept for a resume.
     func chunks(_ prepare: () -> [SpeechChunk]) -> [SpeechChunk] {

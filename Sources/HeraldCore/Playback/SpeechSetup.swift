@@ -1,17 +1,22 @@
 internal import HeraldSystem
 
 /// What messages are spoken with: the engine (the daemon's chain of one
-/// configuration) and the sound device it plays on.
+/// configuration), the sound device it plays on, and the person's lexicon.
 public struct SpeechSetup: Sendable {
     public let engine: any SpeechEngine
     public let sink: any AudioSink
+    public let lexicon: Lexicon
     /// What else the setup holds, released once it is retired (the cloud
     /// engines' HTTP client).
     public let release: @Sendable () async -> Void
 
-    public init(engine: any SpeechEngine, sink: any AudioSink, release: @escaping @Sendable () async -> Void = {}) {
+    public init(
+        engine: any SpeechEngine, sink: any AudioSink, lexicon: Lexicon = .empty,
+        release: @escaping @Sendable () async -> Void = {}
+    ) {
         self.engine = engine
         self.sink = sink
+        self.lexicon = lexicon
         self.release = release
     }
 }

@@ -10,13 +10,20 @@
 ///
 /// Empty or whitespace-only input gives no chunks; SSML with marks but no
 /// words gives one chunk of marks so clients still get their events.
+///
+/// The lexicon applies to words before punctuation is read (so a pattern
+/// such as `v1.2` still sees its dot), never to spelled text, characters or
+/// keys, and in SSML only to the words, in the language each part is in.
 public struct TextPreparer: Sendable {
     public let maxChunkCharacters: Int
+    /// The person's pronunciations; the daemon's is the one in force when a message starts.
+    public var lexicon: Lexicon
 
     /// `maxChunkCharacters` is the smallest input limit among the engines a
     /// chunk may go to, since fallback resends the same chunk.
-    public init(maxChunkCharacters: Int) {
+    public init(maxChunkCharacters: Int, lexicon: Lexicon = .empty) {
         self.maxChunkCharacters = maxChunkCharacters
+        self.lexicon = lexicon
     }
 
     /// Each chunk within one language: SSML parts in another `xml:lang` are chunked on their own.
@@ -24,7 +31,7 @@ public struct TextPreparer: Sendable {
         let chunker = SentenceChunker(maxCharacters: maxChunkCharacters)
         guard case .ssml(let ssml) = content else { return chunker.chunks(segments(for: content, settings: settings)) }
         return SSMLParser.parseRuns(ssml).runs.flatMap { run in
-            chunker.chunks(prepared(run.segments, settings: settings)).map { chunk in
+            chunker.chunks(prepared(run.segments, settings: settings, language: run.language ?? settings.language)).map { chunk in
                 var chunk = chunk
                 chunk.language = run.language
                 return chunk
@@ -39,9 +46,9 @@ public struct TextPreparer: Sendable {
                 let trimmed = text.drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed()
                 return [.text(Speller.spell(String(trimmed), capitals: settings.capitalLetters))]
             }
-            return [.text(PunctuationReader(mode: settings.punctuation).read(text))]
+            return [.text(PunctuationReader(mode: settings.punctuation).read(lexicon.apply(to: text, language: settings.language)))]
         case .ssml(let ssml):
-            return prepared(SSMLParser.parse(ssml), settings: settings)
+            return prepared(SSMLParser.parse(ssml), settings: settings, language: settings.language)
         case .character(let character):
             return [.text(Speller.characterName(character, capitals: settings.capitalLetters))]
         case .key(let key):
@@ -51,10 +58,13 @@ public struct TextPreparer: Sendable {
         }
     }
 
-    private func prepared(_ segments: [SpeechSegment], settings: VoiceSettings) -> [SpeechSegment] {
-        settings.spelling
-            ? spelled(segments, capitals: settings.capitalLetters)
-            : PunctuationReader(mode: settings.punctuation).read(segments)
+    private func prepared(_ segments: [SpeechSegment], settings: VoiceSettings, language: String?) -> [SpeechSegment] {
+        if settings.spelling { return spelled(segments, capitals: settings.capitalLetters) }
+        let said = lexicon.isEmpty ? segments : segments.map { segment in
+            guard case .text(let words) = segment else { return segment }
+            return .text(lexicon.apply(to: words, language: language))
+        }
+        return PunctuationReader(mode: settings.punctuation).read(said)
     }
 
     /// Spells each text segment, keeping the ", " between letters when a mark

@@ -36,6 +36,8 @@ struct AudioExport {
         var format: AudioFormat?
         var frames = 0
         try Self.write(fd, at: 0, Self.header(format: AudioFormat(sampleRate: 22_050), frames: 0))
+        var preparer = self.preparer
+        if let inForce = engine as? EngineInForce { preparer.lexicon = inForce.lexicon }
         for chunk in preparer.chunks(for: content, settings: settings) {
             do {
                 for try await output in engine.synthesize(chunk, settings: settings) {
