@@ -77,6 +77,9 @@ public struct Configuration: Sendable, Equatable {
     /// `[text] lexicon`: the pronunciation lexicon; nil:
     /// `$XDG_CONFIG_HOME/herald/lexicon.toml`, where a missing file means none.
     public var lexicon: String?
+    /// `[text] detect_script`: words in another script than the message's
+    /// language reads go to a voice of that script's language.
+    public var detectScript = true
 
     public init() {}
 }

@@ -174,7 +174,11 @@ private struct TableReader {
         }
         if let text = table["text"] {
             let section = try self.table(text, key: "text", section: nil)
-            try only(["lexicon"], in: section, section: "text")
+            try only(["lexicon", "detect_script"], in: section, section: "text")
+            if let detect = section["detect_script"] {
+                guard let flag = detect.bool else { throw error("detect_script", section: "text", "must be true or false") }
+                config.detectScript = flag
+            }
             if let lexicon = try string(section, "lexicon", section: "text") {
                 guard !lexicon.isEmpty else { throw error("lexicon", section: "text", "must name a file, e.g. \"~/.config/herald/lexicon.toml\"") }
                 config.lexicon = lexicon

@@ -119,7 +119,8 @@ public struct SpeechPipeline: Sendable {
             cooldown: configuration.cloudflare.cooldown, logger: logger)
         // Connections open in the background: the daemon serves at once, the first cloud words pay no handshake.
         Task { await chain.warmUp() }
-        return SpeechSetup(engine: chain, sink: sink, lexicon: lexicon, release: built.release)
+        return SpeechSetup(
+            engine: chain, sink: sink, lexicon: lexicon, detectScript: configuration.detectScript, release: built.release)
     }
 
     /// Silences and releases everything: queued messages are canceled, the

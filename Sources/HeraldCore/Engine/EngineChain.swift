@@ -25,6 +25,8 @@ public final class EngineChain: SpeechEngine {
     /// Every engine's voices, in chain order, each id once: listed once, when
     /// the chain is made (engines offer a fixed set).
     private let voiceList: [Voice]
+    /// Each voice's language (primary subtag), by id.
+    private let voiceLanguages: [String: String]
 
     /// What the chain knows of one engine's health.
     public struct Health: Sendable, Equatable {
@@ -79,6 +81,7 @@ public final class EngineChain: SpeechEngine {
         }
         self.members = members
         self.voiceList = voiceList
+        self.voiceLanguages = Dictionary(voiceList.map { ($0.id, Voice.primaryLanguage($0.language)) }) { first, _ in first }
         // A default naming a voice no engine has would route a language nowhere: said once, left out.
         let usable = defaultVoices.filter { language, voice in
             guard !seen.contains(voice) else { return true }
@@ -151,7 +154,16 @@ public final class EngineChain: SpeechEngine {
         var remaining = chunk
         var failure: EngineError?
         var settings = settings
-        if let language = chunk.language { settings.language = language }
+        if let language = chunk.language {
+            // A part in another language (SSML xml:lang, another script) is not read by a voice of the
+            // message's language: the language's own voice takes it.
+            if let voice = settings.voice, let spoken = voiceLanguages[voice], !spoken.isEmpty,
+                spoken != Voice.primaryLanguage(language)
+            {
+                settings.voice = nil
+            }
+            settings.language = language
+        }
         let primary = settings.language.map(Voice.primaryLanguage) ?? ""
         if settings.voice == nil, let voice = defaultVoices[primary] { settings.voice = voice }
         let order = self.order(for: settings.voice, language: primary)

@@ -25,6 +25,8 @@ public final class EngineInForce: SpeechEngine {
 
     /// The lexicon in force: text prepared for this engine is said with it.
     public var lexicon: Lexicon { setups.current.lexicon }
+    /// Whether words in another script go to that script's voice, as in force.
+    public var detectScript: Bool { setups.current.detectScript }
 
     /// Each engine's state, when the engine in force is a chain.
     public var status: [EngineChain.Health] { (engine as? EngineChain)?.status ?? [] }

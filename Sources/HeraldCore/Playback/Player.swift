@@ -100,7 +100,13 @@ public final class Player: PlaybackDriver {
         // while to chunk, and nobody's Stop should wait for that.
         var preparer = self.preparer
         preparer.lexicon = job.lexicon
-        let chunks = job.chunks { preparer.chunks(for: job.utterance.content, settings: job.utterance.settings) }
+        preparer.detectScript = job.detectScript
+        // What is foreign to the voice depends on its language: a message naming only a voice reads in the voice's.
+        var reading = job.utterance.settings
+        if reading.language == nil, let voice = reading.voice {
+            reading.language = await job.engine.voices().first { $0.id == voice }?.language
+        }
+        let chunks = job.chunks { preparer.chunks(for: job.utterance.content, settings: reading) }
         let start = job.position
         var marksSeen = 0
         var marksBeforeAudio: [String] = []
@@ -260,6 +266,7 @@ private final class Job: Sendable {
     var engine: any SpeechEngine { lease.setup.engine }
     var sink: any AudioSink { lease.setup.sink }
     var lexicon: Lexicon { lease.setup.lexicon }
+    var detectScript: Bool { lease.setup.detectScript }
 
     /// The prepared chunks, made by the first run and kept for a resume.
     func chunks(_ prepare: () -> [SpeechChunk]) -> [SpeechChunk] {

@@ -6,17 +6,20 @@ public struct SpeechSetup: Sendable {
     public let engine: any SpeechEngine
     public let sink: any AudioSink
     public let lexicon: Lexicon
+    /// Whether words in another script go to a voice of that script's language (`TextPreparer.detectScript`).
+    public let detectScript: Bool
     /// What else the setup holds, released once it is retired (the cloud
     /// engines' HTTP client).
     public let release: @Sendable () async -> Void
 
     public init(
-        engine: any SpeechEngine, sink: any AudioSink, lexicon: Lexicon = .empty,
+        engine: any SpeechEngine, sink: any AudioSink, lexicon: Lexicon = .empty, detectScript: Bool = true,
         release: @escaping @Sendable () async -> Void = {}
     ) {
         self.engine = engine
         self.sink = sink
         self.lexicon = lexicon
+        self.detectScript = detectScript
         self.release = release
     }
 }

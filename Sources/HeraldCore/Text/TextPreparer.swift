@@ -18,20 +18,47 @@ public struct TextPreparer: Sendable {
     public let maxChunkCharacters: Int
     /// The person's pronunciations; the daemon's is the one in force when a message starts.
     public var lexicon: Lexicon
+    /// Whether words in another script than the message's language reads
+    /// (Cyrillic in English text) become chunks in that script's language
+    /// (`[text] detect_script`).
+    public var detectScript: Bool
 
     /// `maxChunkCharacters` is the smallest input limit among the engines a
     /// chunk may go to, since fallback resends the same chunk.
-    public init(maxChunkCharacters: Int, lexicon: Lexicon = .empty) {
+    public init(maxChunkCharacters: Int, lexicon: Lexicon = .empty, detectScript: Bool = true) {
         self.maxChunkCharacters = maxChunkCharacters
         self.lexicon = lexicon
+        self.detectScript = detectScript
     }
 
-    /// Each chunk within one language: SSML parts in another `xml:lang` are chunked on their own.
+    /// Each chunk within one language: SSML parts in another `xml:lang`, and
+    /// words in another script, are chunked on their own.
     public func chunks(for content: UtteranceContent, settings: VoiceSettings) -> [SpeechChunk] {
+        switch content {
+        case .ssml(let ssml):
+            return SSMLParser.parseRuns(ssml).runs.flatMap { run in
+                let language = run.language ?? settings.language
+                return chunked(
+                    prepared(run.segments, settings: settings, language: language), marked: run.language, reader: language,
+                    settings: settings)
+            }
+        case .text:
+            return chunked(segments(for: content, settings: settings), marked: nil, reader: settings.language, settings: settings)
+        case .character, .key, .soundIcon:
+            return SentenceChunker(maxCharacters: maxChunkCharacters).chunks(segments(for: content, settings: settings))
+        }
+    }
+
+    /// Chunks `segments`, each script run on its own when asked; runs the
+    /// reader reads are marked `marked`, the others with their script's language.
+    private func chunked(_ segments: [SpeechSegment], marked: String?, reader: String?, settings: VoiceSettings) -> [SpeechChunk] {
         let chunker = SentenceChunker(maxCharacters: maxChunkCharacters)
-        guard case .ssml(let ssml) = content else { return chunker.chunks(segments(for: content, settings: settings)) }
-        return SSMLParser.parseRuns(ssml).runs.flatMap { run in
-            chunker.chunks(prepared(run.segments, settings: settings, language: run.language ?? settings.language)).map { chunk in
+        let runs =
+            detectScript && !settings.spelling
+            ? ScriptRuns.split(segments, language: marked, reader: reader)
+            : [ScriptRuns.Run(segments: segments, language: marked)]
+        return runs.flatMap { run in
+            chunker.chunks(run.segments).map { chunk in
                 var chunk = chunk
                 chunk.language = run.language
                 return chunk

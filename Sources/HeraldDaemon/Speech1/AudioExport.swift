@@ -37,7 +37,10 @@ struct AudioExport {
         var frames = 0
         try Self.write(fd, at: 0, Self.header(format: AudioFormat(sampleRate: 22_050), frames: 0))
         var preparer = self.preparer
-        if let inForce = engine as? EngineInForce { preparer.lexicon = inForce.lexicon }
+        if let inForce = engine as? EngineInForce {
+            preparer.lexicon = inForce.lexicon
+            preparer.detectScript = inForce.detectScript
+        }
         for chunk in preparer.chunks(for: content, settings: settings) {
             do {
                 for try await output in engine.synthesize(chunk, settings: settings) {
