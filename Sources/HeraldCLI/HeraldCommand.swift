@@ -18,7 +18,8 @@ public struct HeraldCommand: AsyncParsableCommand {
             """,
         subcommands: [
             SpeakCommand.self, ClipboardCommand.self, StopCommand.self, CancelCommand.self, PauseCommand.self, ResumeCommand.self,
-            ReloadCommand.self, VoicesCommand.self, StatusCommand.self, LexiconCommand.self, DoctorCommand.self,
+            ReloadCommand.self, VoicesCommand.self, StatusCommand.self, LexiconCommand.self, PositionsCommand.self,
+            DoctorCommand.self,
         ])
 
     public init() {}

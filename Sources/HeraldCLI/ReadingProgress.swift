@@ -47,10 +47,9 @@ final class ReadingProgress: @unchecked Sendable {
         defer { lock.unlock() }
         switch member {
         case "IndexMark":
-            guard let mark, mark.hasPrefix(ReadingDocument.markPrefix),
-                let index = Int(mark.dropFirst(ReadingDocument.markPrefix.count)), offsets.indices.contains(index)
+            guard let mark, let position = ReadingDocument.position(ofMark: mark), offsets.indices.contains(position.block)
             else { return }
-            block = index
+            block = position.block
         case "Paused": paused = true
         case "Resumed", "Began": paused = false
         default: return

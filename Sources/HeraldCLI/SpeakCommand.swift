@@ -3,6 +3,7 @@ internal import FoundationEssentials
 internal import Glibc
 public import HeraldCore
 internal import HeraldDBus
+internal import HeraldSystem
 
 extension Priority: ExpressibleByArgument {}
 
@@ -14,11 +15,13 @@ struct SpeakCommand: AsyncParsableCommand {
         discussion: """
             With no TEXT (or TEXT "-"), reads standard input. --file reads a text file (UTF-8 or Latin-1; \
             "-" is standard input); a Markdown file (.md) is read without its markup, headings and \
-            paragraphs becoming pauses. With --wait, a progress line shows on a terminal, and \
-            herald pause, resume or cancel from another shell act on the reading. Examples:
+            paragraphs becoming pauses. With --wait, a progress line shows on a terminal, \
+            herald pause, resume or cancel from another shell act on the reading, and where it \
+            stops is kept ($XDG_STATE_HOME/herald): --resume goes on from that sentence. Examples:
 
               herald speak "The build has finished."
               herald speak --file chapter.md --wait
+              herald speak --file chapter.md --resume
               herald speak --language es "Buenos días."
               herald speak --output greeting.wav "Hello."
               xclip -o | herald speak --priority text
@@ -48,6 +51,9 @@ struct SpeakCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Return once spoken: exit 0 when it ended, non-zero when canceled or failed.")
     var wait = false
 
+    @Flag(name: .long, help: "With --file: start at the sentence where the last reading of the file stopped (implies --wait).")
+    var resume = false
+
     /// The largest input read: what the daemon accepts in one message.
     static let maxBytes = 16 << 20
 
@@ -61,6 +67,10 @@ struct SpeakCommand: AsyncParsableCommand {
 
     private func speak() async throws(CLIError) {
         let destination = try output.map { path throws(CLIError) in try AudioOutput(path: path) }
+        if resume, file == nil || file == "-" || ssml || output != nil {
+            throw CLIError("--resume goes with --file FILE (a file read aloud, not standard input, SSML or --output)")
+        }
+        let wait = self.wait || resume
         let (text, reading) = try message()
         guard text.contains(where: { !$0.isWhitespace }) else { throw CLIError("nothing to speak: the text is empty") }
         let client = try await DaemonClient.connect()
@@ -79,11 +89,19 @@ struct SpeakCommand: AsyncParsableCommand {
         }
         let progress = wait ? reading.flatMap { ReadingProgress.onTerminal(name: $0.name, document: $0.document) } : nil
         defer { progress?.finish() }
+        // Where the reading is, kept as it goes, so a later --resume finds it whatever ends it.
+        let place = wait ? reading.flatMap(\.place) : nil
         var outcome: (@Sendable (UInt64) async -> DaemonClient.Outcome)?
         if wait {
             var handler: (@Sendable (DBusSignal) -> Void)?
-            if let progress {
-                handler = { signal in progress.update(member: signal.member, mark: signal.arguments.last?.string) }
+            if progress != nil || place != nil {
+                handler = { signal in
+                    let mark = signal.arguments.last?.string
+                    progress?.update(member: signal.member, mark: mark)
+                    if signal.member == "IndexMark", let mark, let position = ReadingDocument.position(ofMark: mark) {
+                        place?.reached(position)
+                    }
+                }
             }
             outcome = try await client.outcomes(progress: handler)
         }
@@ -101,7 +119,10 @@ struct SpeakCommand: AsyncParsableCommand {
             return nil
         }
         switch waited {
-        case .ended?: return
+        case .ended?:
+            // Read to its end: the next reading starts at the beginning.
+            place?.finished()
+            return
         case .canceled?: throw CLIError("canceled before the end (message \(id))")
         case .failed(let reason)?: throw CLIError("could not speak: \(reason)")
         case .daemonGone?: throw CLIError("the daemon went away before the message ended")
@@ -117,7 +138,7 @@ struct SpeakCommand: AsyncParsableCommand {
         guard text.isEmpty else { throw CLIError("give either TEXT or --file, not both") }
         // A file of SSML goes as it is; any other is prepared for reading.
         if ssml { return (try TextInput.read(file: file, limit: FileReading.maxBytes), nil) }
-        let reading = try FileReading(path: file)
+        let reading = try FileReading(path: file, resuming: resume, environment: ProcessEnvironment.current)
         return (reading.ssml, reading)
     }
 

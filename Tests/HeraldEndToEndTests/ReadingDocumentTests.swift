@@ -77,7 +77,7 @@ import Testing
     @Test func ssmlIsEscapedAndMarked() {
         let document = MarkdownText.document("# Q&A <1>\n\nFish & chips </speak> \u{1}.\n\n---\n\n- last")
         #expect(
-            document.ssml == """
+            document.ssml() == """
                 <speak><mark name="b0"/><p>Q&amp;A &lt;1&gt;</p><break time="600ms"/>
                 <mark name="b1"/><p>Fish &amp; chips .</p>
                 <break time="800ms"/>
@@ -87,10 +87,31 @@ import Testing
         #expect(document.spokenBlocks == 3)
     }
 
+    @Test func sentencesAreMarkedAndAReadingResumesAtOne() {
+        let document = ReadingDocument.plainText("Dr. Who came. He left!\n\nThe end? Yes.")
+        #expect(ReadingDocument.sentences("Dr. Who came. He left!").map(String.init) == ["Dr. Who came. ", "He left!"])
+        #expect(
+            document.ssml() == """
+                <speak><mark name="b0"/><p>Dr. Who came. <mark name="b0.1"/>He left!</p>
+                <mark name="b1"/><p>The end? <mark name="b1.1"/>Yes.</p>
+                </speak>
+                """)
+        #expect(
+            document.ssml(from: .init(block: 0, sentence: 1)) == """
+                <speak><p><mark name="b0.1"/>He left!</p>
+                <mark name="b1"/><p>The end? <mark name="b1.1"/>Yes.</p>
+                </speak>
+                """)
+        #expect(document.ssml(from: .init(block: 1, sentence: 0)).hasPrefix("<speak><mark name=\"b1\"/><p>The end?"))
+        #expect(ReadingDocument.position(ofMark: "b1.1") == .init(block: 1, sentence: 1))
+        #expect(ReadingDocument.position(ofMark: "b12") == .init(block: 12, sentence: 0))
+        #expect(ReadingDocument.position(ofMark: "x1") == nil && ReadingDocument.position(ofMark: "b1.x") == nil)
+    }
+
     @Test func plainTextParagraphsAreJoinedLines() {
         let document = ReadingDocument.plainText("One\ntwo.\n \nThree *stays*.\r\n\r\n\n")
         #expect(document.blocks == [.init(kind: .paragraph, text: "One two."), .init(kind: .paragraph, text: "Three *stays*.")])
-        #expect(ReadingDocument.plainText("a </speak> & <mark name=\"x\"/> b").ssml.contains("a &lt;/speak&gt; &amp; &lt;mark name=\"x\"/&gt; b"))
+        #expect(ReadingDocument.plainText("a </speak> & <mark name=\"x\"/> b").ssml().contains("a &lt;/speak&gt; &amp; &lt;mark name=\"x\"/&gt; b"))
     }
 
     @Test func latin1AndBinaryInput() {

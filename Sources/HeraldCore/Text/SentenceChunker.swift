@@ -27,6 +27,12 @@
 /// so their events still fire. Linear time; the lazy form holds at most two
 /// chunks in memory beyond its input.
 public struct SentenceChunker: Sendable {
+    /// Whether a sentence ends with `word` (its closing quotes and brackets
+    /// included): `.`, `!`, `?` and their kin, but not after `Dr.` or an
+    /// initial. Public for readers that mark sentences themselves (`herald
+    /// speak --file`), so their sentences are the daemon's.
+    public static func endsSentence(_ word: String) -> Bool { ChunkAssembler.endsSentence(word) }
+
     public let maxCharacters: Int
 
     /// A limit below 1 is treated as 1.

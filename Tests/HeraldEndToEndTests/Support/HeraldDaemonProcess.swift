@@ -234,11 +234,13 @@ struct RunFolder: Sendable {
         (try? String(contentsOfFile: path(name), encoding: .utf8)) ?? ""
     }
 
-    /// The test process's ALSA config, this bus, this runtime folder.
+    /// The test process's ALSA config, this bus, this runtime folder, and a
+    /// state folder of its own (where `herald` keeps reading positions).
     func environment(bus: PrivateBus) -> [String: String] {
         var environment = ALSATestConfig.shared.environment
         environment["DBUS_SESSION_BUS_ADDRESS"] = bus.address
         environment["XDG_RUNTIME_DIR"] = runtime.path
+        environment["XDG_STATE_HOME"] = url.appendingPathComponent("state").path
         return environment
     }
 }
