@@ -13,8 +13,15 @@ enum Script: Sendable, Equatable {
 
     /// The script of one character, by its first scalar's Unicode block.
     static func of(_ character: Character) -> Script {
-        guard let scalar = character.unicodeScalars.first else { return .common }
+        character.unicodeScalars.first.map(of) ?? .common
+    }
+
+    /// The script of one scalar, by its Unicode block; combining marks of a
+    /// script's block are that script, other marks common.
+    static func of(_ scalar: Unicode.Scalar) -> Script {
         let value = scalar.value
+        // Most text is ASCII: letters are Latin, the rest common.
+        if value < 0x80 { return (0x41...0x5A).contains(value) || (0x61...0x7A).contains(value) ? .latin : .common }
         switch value {
         case 0x41...0x5A, 0x61...0x7A, 0xC0...0x24F, 0x1E00...0x1EFF, 0x2C60...0x2C7F, 0xA720...0xA7FF, 0xAB30...0xAB6F:
             // (×, ÷ sit in Latin-1 among letters.)
@@ -134,10 +141,20 @@ enum ScriptRuns {
     ///     what is foreign (Latin when unknown).
     static func split(_ segments: [SpeechSegment], language: String?, reader: String?) -> [Run] {
         let readable = Script.read(by: reader)
-        // Whether the text as a whole has kana: then Han is Japanese (kanji), not Chinese.
-        let hasKana = segments.contains { segment in
-            guard case .text(let words) = segment else { return false }
-            return words.contains { Script.of($0) == .kana }
+        // One pass over the scalars: most messages have nothing foreign, and a megabyte must not wait.
+        var hasKana = false
+        var foreign = false
+        for segment in segments {
+            guard case .text(let words) = segment else { continue }
+            for scalar in words.unicodeScalars where scalar.value >= 0x80 {
+                let script = Script.of(scalar)
+                if script == .kana { hasKana = true }
+                if script != .common, !readable.contains(script) { foreign = true }
+            }
+        }
+        // Han read as Japanese (kanji) where the text has kana.
+        guard foreign || (hasKana && !readable.contains(.kana) && readable.contains(.han)) else {
+            return [Run(segments: segments, language: language)]
         }
         var runs: [Run] = []
         var current = Run(segments: [], language: language)
@@ -158,10 +175,12 @@ enum ScriptRuns {
                 append(segment, language: current.language)
                 continue
             }
-            var piece = ""
+            let scalars = words.unicodeScalars
+            var pieceStart = scalars.startIndex
             var pieceLanguage = current.language
-            for character in words {
-                var script = Script.of(character)
+            var index = scalars.startIndex
+            while index < scalars.endIndex {
+                var script = Script.of(scalars[index])
                 if script == .han, hasKana { script = .kana }
                 let target: String? =
                     switch script {
@@ -169,14 +188,14 @@ enum ScriptRuns {
                     case let other where readable.contains(other): language
                     default: script.language
                     }
-                if target != pieceLanguage, !piece.isEmpty {
-                    append(.text(piece), language: pieceLanguage)
-                    piece = ""
+                if target != pieceLanguage, index > pieceStart {
+                    append(.text(String(scalars[pieceStart..<index])), language: pieceLanguage)
+                    pieceStart = index
                 }
                 pieceLanguage = target
-                piece.append(character)
+                index = scalars.index(after: index)
             }
-            if !piece.isEmpty { append(.text(piece), language: pieceLanguage) }
+            if index > pieceStart { append(.text(String(scalars[pieceStart..<index])), language: pieceLanguage) }
         }
         if !current.segments.isEmpty { runs.append(current) }
         return runs
