@@ -49,15 +49,7 @@ extension Configuration {
 
     /// Parses config text; `file` only names it in errors.
     public static func parse(_ text: String, file: String) throws(ConfigurationError) -> Configuration {
-        try TOMLPreflight.check(text, file: file)
-        let table: TOMLTable
-        do {
-            table = try TOMLTable(string: text)
-        } catch let error as TOMLParseError {
-            throw ConfigurationError(file: file, line: error.source.begin.line, key: nil, problem: error.description)
-        } catch {
-            throw ConfigurationError(file: file, line: nil, key: nil, problem: "is not valid TOML")
-        }
+        let table = try TOMLPreflight.table(text, file: file)
         var reader = TableReader(file: file, source: text)
         return try reader.configuration(from: table)
     }

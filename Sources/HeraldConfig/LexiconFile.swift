@@ -27,15 +27,7 @@ public enum LexiconFile {
 
     /// Parses lexicon text; `file` only names it in errors.
     public static func parse(_ text: String, file: String) throws(ConfigurationError) -> Lexicon {
-        try TOMLPreflight.check(text, file: file)
-        let table: TOMLTable
-        do {
-            table = try TOMLTable(string: text)
-        } catch let error as TOMLParseError {
-            throw ConfigurationError(file: file, line: error.source.begin.line, key: nil, problem: error.description)
-        } catch {
-            throw ConfigurationError(file: file, line: nil, key: nil, problem: "is not valid TOML")
-        }
+        let table = try TOMLPreflight.table(text, file: file)
         let lines = text.split(omittingEmptySubsequences: false) { $0 == "\n" || $0 == "\r\n" }
         let places = EntryPlaces(lines: lines)
         for key in table.keys where key != "entry" {

@@ -1,3 +1,5 @@
+internal import TOMLKit
+
 /// Refuses, line by line, the TOML that TOMLKit's parser cannot be trusted with.
 ///
 /// toml++ 3 (inside TOMLKit 0.6) assumes things about malformed input that
@@ -14,6 +16,18 @@
 /// is checked like any other; Herald has no key that takes one. A byte-order
 /// mark at the start is skipped, as toml++ skips it.
 enum TOMLPreflight {
+    /// `text` checked, then parsed: the one way Herald's files reach TOMLKit.
+    static func table(_ text: String, file: String) throws(ConfigurationError) -> TOMLTable {
+        try check(text, file: file)
+        do {
+            return try TOMLTable(string: text)
+        } catch let error as TOMLParseError {
+            throw ConfigurationError(file: file, line: error.source.begin.line, key: nil, problem: error.description)
+        } catch {
+            throw ConfigurationError(file: file, line: nil, key: nil, problem: "is not valid TOML")
+        }
+    }
+
     static func check(_ text: String, file: String) throws(ConfigurationError) {
         var number = 0
         // toml++ skips a UTF-8 byte-order mark at the start of the text, so a
