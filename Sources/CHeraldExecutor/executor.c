@@ -221,3 +221,27 @@ int herald_executor_install(unsigned workers) {
     swift_task_enqueueGlobalWithDeadline_hook = enqueue_global_with_deadline;
     return 0;
 }
+
+// heraldd blocks the signals it acts on (SIGTERM, SIGINT stop it; SIGHUP
+// reloads it) before the Swift runtime starts, while the program is still
+// loading: one sent then (`systemctl --user reload` right after a start, or
+// a stop) waits for DaemonSignals to read it instead of killing the process
+// by its default action. Threads inherit the mask; Spawn resets it for
+// children; `herald` (the same binary by another name) unblocks them first.
+__attribute__((constructor)) static void herald_block_daemon_signals(void) {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+}
+
+void herald_unblock_daemon_signals(void) {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGHUP);
+    pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+}

@@ -26,6 +26,14 @@ public enum GlobalExecutor {
         }
     }
 
+    /// Lets SIGTERM, SIGINT and SIGHUP act again in a process that is not the
+    /// daemon after all: this library blocks them as heraldd loads, before
+    /// `main`, so none sent during start-up is lost (`DaemonSignals` reads
+    /// them); `herald`, the same binary by another name, calls this first.
+    public static func releaseDaemonSignals() {
+        herald_unblock_daemon_signals()
+    }
+
     /// Installs the pool: one thread per CPU (at least two, so a task never
     /// waits behind a long one). Call once from `main`, before any task exists.
     public static func install() throws(InstallError) {

@@ -24,7 +24,10 @@ struct HeraldDaemonCommand: ParsableCommand {
     /// `HeraldCommand.isInvokedByName` says why): the command-line client,
     /// before anything of the daemon's is set up. Otherwise the daemon.
     static func main() {
-        if HeraldCommand.isInvokedByName() { HeraldCommand.runAsMain() }
+        if HeraldCommand.isInvokedByName() {
+            GlobalExecutor.releaseDaemonSignals()
+            HeraldCommand.runAsMain()
+        }
         main(nil)
     }
 

@@ -124,6 +124,18 @@ struct ReloadTests {
         await client.close()
     }
 
+    @Test func aSighupWhileStartingIsQueuedNotFatal() async throws {
+        let daemon = try await HeraldDaemonProcess.start(name: "reload-early", signalWhileStarting: SIGHUP)
+        defer { Task { await daemon.stop() } }
+        let deadline = ContinuousClock.now + .seconds(10).timingScaled
+        while !daemon.log.contains("configuration reloaded"), ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        #expect(daemon.log.contains("configuration reloaded") && daemon.log.contains("herald.trigger=SIGHUP"), "\(daemon.log)")
+        #expect(daemon.process.exitCode == nil)
+        #expect(await daemon.stop() == 0)
+    }
+
     @Test func sighupReloadsAndNeverKills() async throws {
         let fake = try await FakeWorkersAI.start()
         defer { Task { await fake.stop() } }

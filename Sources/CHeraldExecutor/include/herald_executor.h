@@ -14,6 +14,11 @@
 /// (nothing is installed then).
 int herald_executor_install(unsigned workers);
 
+// Undoes what a constructor of this library does when heraldd loads (blocking
+// SIGTERM, SIGINT and SIGHUP for DaemonSignals): for `herald`, the same binary
+// started by another name, whose Ctrl-C must work as usual.
+void herald_unblock_daemon_signals(void);
+
 /// Runs the main actor's jobs (libdispatch's main queue) on the calling
 /// thread, which must be the main thread, until herald_executor_stop_main.
 /// Call after herald_executor_install.

@@ -57,10 +57,12 @@ final class HeraldDaemonProcess: @unchecked Sendable {
 
     /// `config` is appended to the file after its `[audio]` table; the file
     /// gets `configMode`. `arguments` follow `--config`; `environment` is added
-    /// to the run folder's.
+    /// to the run folder's. `signalWhileStarting` is sent 50 ms after the
+    /// spawn, while the daemon is still starting (it owns no name yet).
     static func start(
         name: String, paced: Bool = false, config: String = "", configMode: Int = 0o600, arguments: [String] = [],
-        environment extraEnvironment: [String: String] = [:], timeout: Duration = .seconds(20)
+        environment extraEnvironment: [String: String] = [:], signalWhileStarting: Int32? = nil,
+        timeout: Duration = .seconds(20)
     ) async throws -> HeraldDaemonProcess {
         let capture = try ALSATestConfig.shared.makeCapture(paced: paced)
         let folder = try RunFolder(name: name)
@@ -76,6 +78,10 @@ final class HeraldDaemonProcess: @unchecked Sendable {
             try BuiltExecutable.path("heraldd"), ["--config", configPath] + arguments,
             environment: folder.environment(bus: bus).merging(extraEnvironment) { $1 },
             logPath: folder.path("heraldd.out"), errorPath: folder.path("heraldd.err"))
+        if let signal = signalWhileStarting {
+            try await Task.sleep(for: .milliseconds(50))
+            process.send(signal)
+        }
         var owned = try await watcher.nameHasOwner(busName)
         if !owned { owned = await firstOwner(owners, while: process, timeout: timeout) }
         guard owned else {
