@@ -77,13 +77,9 @@ public enum LexiconFile {
         do {
             return try Lexicon(entries)
         } catch {
-            let key: String? =
-                switch entries[error.entry].pattern {
-                case .word: "word"
-                case .regex: error.problem.contains("say uses") ? "say" : "regex"
-                }
-            let place = key.flatMap { places.line(of: $0, inEntry: error.entry) } ?? places.entryLine(error.entry)
-            throw ConfigurationError(file: file, line: place, key: key.map { "[[entry]] \($0)" }, problem: error.problem)
+            let key = error.key.rawValue
+            let place = places.line(of: key, inEntry: error.entry) ?? places.entryLine(error.entry)
+            throw ConfigurationError(file: file, line: place, key: "[[entry]] \(key)", problem: error.problem)
         }
     }
 }

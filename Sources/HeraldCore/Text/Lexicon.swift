@@ -30,9 +30,15 @@ public struct Lexicon: Sendable {
         }
     }
 
-    /// Why an entry cannot be used; `entry` is its index, for the caller to turn into a line.
+    /// Why an entry cannot be used; `entry` is its index and `key` the key at
+    /// fault, for the caller to turn into a line.
     public struct EntryError: Error, Sendable, Equatable {
+        public enum Key: String, Sendable {
+            case word, regex, say
+        }
+
         public let entry: Int
+        public let key: Key
         public let problem: String
     }
 
@@ -53,19 +59,19 @@ public struct Lexicon: Sendable {
             switch entry.pattern {
             case .word(let word, _):
                 guard word.contains(where: { !$0.isWhitespace }) else {
-                    throw EntryError(entry: index, problem: "word is empty")
+                    throw EntryError(entry: index, key: .word, problem: "word is empty")
                 }
             case .regex(let pattern):
-                guard !pattern.isEmpty else { throw EntryError(entry: index, problem: "regex is empty") }
+                guard !pattern.isEmpty else { throw EntryError(entry: index, key: .regex, problem: "regex is empty") }
                 do {
                     _ = try Regex(pattern)
                 } catch {
-                    throw EntryError(entry: index, problem: "regex does not compile: \(error)")
+                    throw EntryError(entry: index, key: .regex, problem: "regex does not compile: \(error)")
                 }
-                if let problem = Self.slowness(of: pattern) { throw EntryError(entry: index, problem: problem) }
+                if let problem = Self.slowness(of: pattern) { throw EntryError(entry: index, key: .regex, problem: problem) }
                 let groups = Self.captureGroups(in: pattern)
                 if let highest = Self.highestGroupReference(in: entry.say), highest > groups {
-                    throw EntryError(entry: index, problem: "say uses $\(highest) but the regex has \(groups) group\(groups == 1 ? "" : "s")")
+                    throw EntryError(entry: index, key: .say, problem: "say uses $\(highest) but the regex has \(groups) group\(groups == 1 ? "" : "s")")
                 }
             }
         }
@@ -159,7 +165,7 @@ public struct Lexicon: Sendable {
 
     /// `say` with `$1`…`$9` replaced by the match's groups (`$$` is a `$`).
     private static func substitute(_ say: String, _ output: AnyRegexOutput) -> String {
-        guard say.contains("$") else { return say }
+        guard say.contains(where: { $0 == "$" }) else { return say }
         var result = ""
         var characters = say.makeIterator()
         while let character = characters.next() {
