@@ -626,6 +626,58 @@ def usage(root):
     return ticks, switches, by_thread
 
 
+def cost_sample(pids):
+    """(CPU ns, context switches) over every thread of pids and their
+    descendants: schedstat's time on the CPU (ns, unlike stat's 10 ms ticks)
+    and voluntary + involuntary switches."""
+    ns, switches = 0, 0
+    for root in pids:
+        for pid in pids_of(root):
+            try:
+                for task in os.listdir(f"/proc/{pid}/task"):
+                    with open(f"/proc/{pid}/task/{task}/schedstat") as f:
+                        ns += int(f.read().split()[0])
+                    with open(f"/proc/{pid}/task/{task}/status") as f:
+                        switches += sum(int(line.split()[1]) for line in f if "ctxt_switches" in line)
+            except OSError:
+                pass
+    return ns, switches
+
+
+def cost_window(groups, seconds):
+    """CPU ms and context switches a second of each group of processes over the next `seconds`."""
+    before = {k: cost_sample(v) for k, v in groups.items()}
+    t0 = time.monotonic()
+    time.sleep(seconds)
+    elapsed = time.monotonic() - t0
+    after = {k: cost_sample(v) for k, v in groups.items()}
+    return {k: {"cpu_ms_per_s": (after[k][0] - before[k][0]) / 1e6 / elapsed,
+                "switches_per_s": (after[k][1] - before[k][1]) / elapsed} for k in groups}
+
+
+def run_cost(name, sock, log, herald_pids, server_pids, speak_seconds=6.0, idle_after=10.0, idle_seconds=10.0):
+    """What heraldd and its sound server cost while heraldd speaks without a
+    break (a long text, from 1 s after its first write), and while it is
+    silent after speaking: `idle_after` s after the stop (past the servers'
+    5 s suspend timeout), for `idle_seconds`, while heraldd still holds its
+    stream open (it closes it after 30 s of silence)."""
+    c = SSIP(sock, name + "-cost")
+    c.cmd("SET self PRIORITY text")
+    text = " ".join([LONG] * 4)
+    t0, msg = c.speak(text)
+    if not log.wait_first(WRITES, t0):
+        return None
+    time.sleep(1.0)
+    groups = {"herald": herald_pids, "server": server_pids}
+    speaking = cost_window(groups, speak_seconds)
+    drain_check = c.wait_event(msg, ("702", "703"), timeout=0.1)  # still speaking when the window closed
+    c.cmd("CANCEL self")
+    c.wait_event(msg, ("703", "702"), timeout=5)
+    time.sleep(idle_after)
+    idle_cost = cost_window(groups, idle_seconds)
+    return {"speaking": speaking, "idle": idle_cost, "spoke_throughout": drain_check is None}
+
+
 def idle(roots, seconds):
     hz = os.sysconf("SC_CLK_TCK")
     before = {k: usage(v) for k, v in roots.items()}
@@ -649,6 +701,13 @@ def main():
     ap.add_argument("--cloud-log")
     ap.add_argument("--pw-socket", help="a heraldd (offline) playing through pipewire-pulse")
     ap.add_argument("--pw-log")
+    ap.add_argument("--pw-pid", type=int)
+    ap.add_argument("--pwalsa-socket", help="a heraldd (offline) playing through pipewire-alsa's plugin")
+    ap.add_argument("--pwalsa-log")
+    ap.add_argument("--pwalsa-pid", type=int)
+    ap.add_argument("--pulse-server-pid", type=int)
+    ap.add_argument("--pacat-pid", type=int, help="the stream that keeps PulseAudio's sink ticking; ended before the cost part")
+    ap.add_argument("--pipewire-pids", help="pipewire,pipewire-pulse")
     ap.add_argument("--orca-seconds", type=float, default=80)
     ap.add_argument("--fake-stdin")
     ap.add_argument("--fake-stdout")
@@ -660,8 +719,8 @@ def main():
     ap.add_argument("--idle-settle", type=float, default=35,
                     help="seconds of silence before the idle window: heraldd closes the sound device after 30")
     ap.add_argument("--json")
-    ap.add_argument("--only", default="offline,storm,dbus,cloud,orca,rate,pipewire,idle",
-                    help="comma-separated parts to run: offline,storm,dbus,cloud,orca,rate,pipewire,idle")
+    ap.add_argument("--only", default="offline,storm,dbus,cloud,orca,rate,pipewire,cost,idle",
+                    help="comma-separated parts to run: offline,storm,dbus,cloud,orca,rate,pipewire,cost,idle")
     a = ap.parse_args()
     only = set(a.only.split(","))
     result = {"herald": {}, "speechd": {}}
@@ -706,6 +765,27 @@ def main():
             _, end = run_end("pipewire", a.pw_socket, pw_log, min(a.rounds, 10))
             out.update(end)
             result["pipewire"] = out
+        if a.pwalsa_socket:
+            print("bench: offline figures and end of messages, pipewire-alsa", file=sys.stderr)
+            pwalsa_log = AlsaLog(a.pwalsa_log)
+            _, out = run_offline("pwalsa", a.pwalsa_socket, pwalsa_log, a.rounds)
+            _, end = run_end("pwalsa", a.pwalsa_socket, pwalsa_log, min(a.rounds, 10))
+            out.update(end)
+            result["pwalsa"] = out
+    if "cost" in only:
+        if a.pacat_pid:
+            # The cost part measures what Herald adds; the ticking stream would hide it.
+            os.kill(a.pacat_pid, 15)
+        costs = {}
+        pw_servers = [int(p) for p in (a.pipewire_pids or "").split(",") if p]
+        for label, sock, log_path, pid, servers in [
+                ("PulseAudio", a.herald_socket, a.herald_log, a.herald_pid, [a.pulse_server_pid]),
+                ("pipewire-pulse", a.pw_socket, a.pw_log, a.pw_pid, pw_servers),
+                ("pipewire-alsa", a.pwalsa_socket, a.pwalsa_log, a.pwalsa_pid, pw_servers)]:
+            if sock and pid and all(servers):
+                print(f"bench: cost while speaking and idle, {label}", file=sys.stderr)
+                costs[label] = run_cost(label, sock, AlsaLog(log_path), [pid], servers)
+        result["cost"] = costs
     result["herald"]["rss_mb"] = rss_mb(a.herald_pid)
     result["speechd"]["rss_mb"] = rss_mb(a.speechd_pid)
     result["herald"]["anon_mb"] = rss_mb(a.herald_pid, "RssAnon:")
@@ -801,6 +881,24 @@ def print_table(r):
                            ("pipewire-pulse: 702 END after the audio's end, ms", "end_late"),
                            ("pipewire-pulse: queued messages, last audio → next first audio, ms", "queued_gap")]:
             lines.append(f"| {label} | {fmt(pw.get(key))} | n/a | |")
+    pa = r.get("pwalsa")
+    if pa:
+        for label, key in [("pipewire-alsa: SPEAK → first audio, ms", "speak"),
+                           ("pipewire-alsa: CANCEL → snd_pcm_drop, ms", "cancel_drop"),
+                           ("pipewire-alsa: 702 END after the audio's end, ms", "end_late"),
+                           ("pipewire-alsa: queued messages, last audio → next first audio, ms", "queued_gap"),
+                           ("pipewire-alsa: audio queued ahead of playback, snd_pcm_delay, ms", "queued")]:
+            lines.append(f"| {label} | {fmt(pa.get(key))} | n/a | |")
+    for path, cost in (r.get("cost") or {}).items():
+        if not cost:
+            lines.append(f"| {path}: cost | — | n/a | |")
+            continue
+        for state in ("speaking", "idle"):
+            hc, sc = cost[state]["herald"], cost[state]["server"]
+            lines.append(f"| {path}, {state}: heraldd context switches/s; CPU ms/s | "
+                         f"{hc['switches_per_s']:.1f}; {hc['cpu_ms_per_s']:.2f} | n/a | |")
+            lines.append(f"| {path}, {state}: the server's context switches/s; CPU ms/s | "
+                         f"{sc['switches_per_s']:.1f}; {sc['cpu_ms_per_s']:.2f} | n/a | |")
     g = h.get("long_gaps")
     if g:
         lines.append(f"| cloud 2,000 words, 150 ms per flush: longest gap between sentences, ms ({g['sentences']} "

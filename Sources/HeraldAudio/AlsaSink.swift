@@ -11,10 +11,10 @@ internal import HeraldSystem
 /// requests under a lock and wake that thread, so `stop()` never waits for
 /// alsa-lib and never depends on alsa-lib's internal locking (which hung here
 /// with `LIBASOUND_THREAD_SAFE=0`). The device buffer is 40 ms in 10 ms periods
-/// (20 ms on a sound server's plugin, which holds as much again: see
-/// `PCMDevice`): `play` returns once its frames are in that buffer, so
-/// synthesis stays about 40 ms ahead of what is heard, and a stop has at most
-/// that to drop.
+/// (20 ms on the pulse plugin, which holds as much again, and 30 ms in 10 ms
+/// periods on pipewire-alsa's: see `PCMDevice`): `play` returns once its
+/// frames are in that buffer, so synthesis stays about 40 ms ahead of what is
+/// heard, and a stop has at most that to drop.
 ///
 /// A missing or busy device makes `play` throw `.deviceUnavailable`, logged
 /// once per outage; every later `play` tries to open it again, so audio comes

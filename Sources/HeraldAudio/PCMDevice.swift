@@ -59,9 +59,11 @@ public struct SoundServerDown: Sendable, Equatable {
 final class PCMDevice {
     let name: String
     let format: AudioFormat
-    /// Frames the device buffer holds (about 40 ms; 20 on a sound server's plugin).
+    /// Frames the device buffer holds: about 40 ms on hardware, 20 on the
+    /// pulse plugin, 30 on pipewire-alsa's (the constants below say why).
     let bufferFrames: Int
-    /// Frames per period (about 10 ms): the granularity of poll wake-ups.
+    /// Frames per period, the granularity of poll wake-ups: 10 ms on hardware
+    /// and pipewire-alsa, 5 on the pulse plugin.
     let periodFrames: Int
     private let handle: OpaquePointer
 
@@ -78,6 +80,19 @@ final class PCMDevice {
     /// writer, as 40 ms on a hardware device.
     static let pluginBufferMicroseconds: UInt32 = 20_000
 
+    /// pipewire-alsa's plugin: a 30 ms buffer in 10 ms periods. The plugin
+    /// asks PipeWire for a quantum of one period, so the period sets how
+    /// often the graph, the server and heraldd wake while Herald speaks: the
+    /// 5 ms periods `snd_pcm_set_params` picks for a 20 ms buffer cost, on
+    /// Debian 12's PipeWire 0.3.65 (BENCHMARKS.md), twice the context
+    /// switches and CPU of 10 ms periods, in heraldd and in the server alike.
+    /// Unlike the pulse plugin it holds only its buffer (`snd_pcm_delay`
+    /// stays near it), so 30 ms keeps the audio ahead of the speaker within
+    /// the 40 ms of a sound card, and leaves the writer a margin (buffer less
+    /// a quantum) a little larger than 20 ms in 5 ms periods did.
+    static let pipewireBufferMicroseconds: UInt32 = 30_000
+    static let pipewirePeriodMicroseconds: UInt32 = 10_000
+
     /// Opens `name` for `format`. Fails fast (no blocking open) on a missing,
     /// busy or misconfigured device.
     init(name: String, format: AudioFormat) throws(PCMError) {
@@ -87,11 +102,19 @@ final class PCMDevice {
         guard openResult >= 0, let pcm else { throw PCMError.capture(code: openResult) }
 
         let isServerPlugin = snd_pcm_type(pcm) == SND_PCM_TYPE_IOPLUG
-        let setResult = snd_pcm_set_params(
-            pcm, SND_PCM_FORMAT_S16_LE, SND_PCM_ACCESS_RW_INTERLEAVED,
-            UInt32(format.channels), UInt32(format.sampleRate),
-            1,  // let alsa-lib resample when the device cannot take the rate
-            isServerPlugin ? Self.pluginBufferMicroseconds : Self.bufferMicroseconds)
+        var setResult: Int32 = -EINVAL
+        if isServerPlugin, Self.isPipeWirePlugin(pcm) {
+            setResult = Self.setParams(
+                pcm, format: format, bufferMicroseconds: Self.pipewireBufferMicroseconds,
+                periodMicroseconds: Self.pipewirePeriodMicroseconds)
+        }
+        if setResult < 0 {
+            setResult = snd_pcm_set_params(
+                pcm, SND_PCM_FORMAT_S16_LE, SND_PCM_ACCESS_RW_INTERLEAVED,
+                UInt32(format.channels), UInt32(format.sampleRate),
+                1,  // let alsa-lib resample when the device cannot take the rate
+                isServerPlugin ? Self.pluginBufferMicroseconds : Self.bufferMicroseconds)
+        }
         guard setResult >= 0 else {
             let error = PCMError.capture(code: setResult)
             snd_pcm_close(pcm)
@@ -114,6 +137,66 @@ final class PCMDevice {
 
     deinit {
         snd_pcm_close(handle)
+    }
+
+    /// Whether `pcm` is pipewire-alsa's plugin, which names itself only in
+    /// its dump ("ALSA <-> PipeWire PCM I/O Plugin"; the pulse plugin's says
+    /// PulseAudio); its `snd_pcm_info` id is the generic "ALSA Playback".
+    private static func isPipeWirePlugin(_ pcm: OpaquePointer) -> Bool {
+        var output: OpaquePointer?
+        guard snd_output_buffer_open(&output) == 0, let output else { return false }
+        defer { snd_output_close(output) }
+        guard snd_pcm_dump(pcm, output) == 0 else { return false }
+        var text: UnsafeMutablePointer<CChar>?
+        let length = snd_output_buffer_string(output, &text)
+        guard let text, length > 0 else { return false }
+        let bytes = UnsafeRawBufferPointer(start: text, count: min(length, 200))
+        return String(decoding: bytes, as: UTF8.self).hasPrefix("ALSA <-> PipeWire")
+    }
+
+    /// What `snd_pcm_set_params` does (interleaved S16_LE, alsa-lib resampling,
+    /// playback starting once the buffer is full, a wake-up per period), with
+    /// the period chosen instead of a quarter of the buffer.
+    private static func setParams(
+        _ pcm: OpaquePointer, format: AudioFormat, bufferMicroseconds: UInt32, periodMicroseconds: UInt32
+    ) -> Int32 {
+        var hardware: OpaquePointer?
+        guard snd_pcm_hw_params_malloc(&hardware) == 0, let hardware else { return -ENOMEM }
+        defer { snd_pcm_hw_params_free(hardware) }
+        var bufferTime = bufferMicroseconds
+        var periodTime = periodMicroseconds
+        var direction: Int32 = 0
+        let steps: [() -> Int32] = [
+            { snd_pcm_hw_params_any(pcm, hardware) },
+            { snd_pcm_hw_params_set_rate_resample(pcm, hardware, 1) },
+            { snd_pcm_hw_params_set_access(pcm, hardware, SND_PCM_ACCESS_RW_INTERLEAVED) },
+            { snd_pcm_hw_params_set_format(pcm, hardware, SND_PCM_FORMAT_S16_LE) },
+            { snd_pcm_hw_params_set_channels(pcm, hardware, UInt32(format.channels)) },
+            { snd_pcm_hw_params_set_rate(pcm, hardware, UInt32(format.sampleRate), 0) },
+            { snd_pcm_hw_params_set_buffer_time_near(pcm, hardware, &bufferTime, &direction) },
+            { snd_pcm_hw_params_set_period_time_near(pcm, hardware, &periodTime, &direction) },
+            { snd_pcm_hw_params(pcm, hardware) },
+        ]
+        for step in steps {
+            let result = step()
+            if result < 0 { return result }
+        }
+        var buffer: snd_pcm_uframes_t = 0
+        var period: snd_pcm_uframes_t = 0
+        guard snd_pcm_get_params(pcm, &buffer, &period) == 0, period > 0 else { return -EINVAL }
+        var software: OpaquePointer?
+        guard snd_pcm_sw_params_malloc(&software) == 0, let software else { return -ENOMEM }
+        defer { snd_pcm_sw_params_free(software) }
+        for step in [
+            { snd_pcm_sw_params_current(pcm, software) },
+            { snd_pcm_sw_params_set_start_threshold(pcm, software, buffer / period * period) },
+            { snd_pcm_sw_params_set_avail_min(pcm, software, period) },
+            { snd_pcm_sw_params(pcm, software) },
+        ] {
+            let result = step()
+            if result < 0 { return result }
+        }
+        return 0
     }
 
     var state: snd_pcm_state_t { snd_pcm_state(handle) }

@@ -26,6 +26,12 @@ public final class PrivatePipeWire: @unchecked Sendable {
     /// The PipeWire socket, for `pcm.NAME { type pipewire; server "…" }`.
     public var socket: String { runtime.appendingPathComponent("pipewire-0").path }
 
+    /// The servers' process ids by program (`pipewire`, `wireplumber`,
+    /// `pipewire-pulse`), for tests that count what they cost.
+    public var serverProcessIDs: [String: pid_t] {
+        Dictionary(processes.map { (($0.program as NSString).lastPathComponent, $0.pid) }, uniquingKeysWith: { first, _ in first })
+    }
+
     private let bus: PrivateBus
     private var processes: [ChildProcess] = []
     private let logPath: String
@@ -87,6 +93,24 @@ public final class PrivatePipeWire: @unchecked Sendable {
     }
 
     deinit { stop() }
+
+    /// The null sink's state as pipewire-pulse reports it (`pactl list sinks
+    /// short`): `SUSPENDED` once nothing has played for WirePlumber's suspend
+    /// timeout (5 s), `RUNNING` while a stream keeps the graph going, `IDLE`
+    /// between the two; nil when pactl does not answer.
+    public func sinkState() async throws -> String? {
+        guard let listed = try await runCommand(try Self.find("pactl"), ["-s", pulseServer, "list", "sinks", "short"], timeout: .seconds(10)),
+            listed.status == 0
+        else { return nil }
+        let line = listed.output.split(separator: "\n").first { $0.split(separator: "\t").dropFirst().first == "herald_null" }
+        return line?.split(separator: "\t").last.map(String.init)
+    }
+
+    /// `pactl list sink-inputs`: the streams playing to the server, with
+    /// their properties (both paths' streams show, pipewire-alsa's too).
+    public func sinkInputs() async throws -> String {
+        try await runCommand(try Self.find("pactl"), ["-s", pulseServer, "list", "sink-inputs"], timeout: .seconds(10))?.output ?? ""
+    }
 
     /// Ends the servers and their bus; safe to call twice.
     public func stop() {

@@ -43,6 +43,24 @@ struct PipeWireSinkTests {
         #expect(abs(wav.seconds - 1.35) < 0.05)
         #expect(wav.rms() > 0.3)
     }
+
+    /// pipewire-alsa's plugin asks PipeWire for a quantum of one period, so
+    /// 10 ms periods wake heraldd and the server half as often as the 5 ms
+    /// that a 20 ms buffer gets by default (BENCHMARKS.md has the figures),
+    /// and the buffer stays within the 40 ms of audio ahead of the speaker
+    /// that a stop drops and marks run early by.
+    @Test func pipewireALSAPlaysInTenMillisecondPeriodsWithinFortyMilliseconds() throws {
+        try #require(ALSATestConfig.pipewirePlugin != nil, "run packaging/install-deps.sh --test")
+        _ = ALSATestConfig.shared
+        for format in [AudioFormat(sampleRate: 22050), mono24k] {
+            let device = try PCMDevice(name: "heraldpipewire", format: format)
+            let period = Double(device.periodFrames) / Double(format.sampleRate)
+            let buffer = Double(device.bufferFrames) / Double(format.sampleRate)
+            print("pipewire-alsa at \(format.sampleRate) Hz: \(device.periodFrames)-frame periods, \(device.bufferFrames)-frame buffer")
+            #expect(abs(period - 0.010) < 0.001)
+            #expect(buffer <= 0.040 && buffer >= 2 * period)
+        }
+    }
 }
 
 /// A sound server that is not running is named, with how to start it.

@@ -169,6 +169,79 @@ struct DaemonProcessTests {
     }
 }
 
+/// What a silent heraldd costs PipeWire, on both paths desktops use: nothing.
+/// Between messages heraldd keeps its stream open (reopening costs first
+/// audio a millisecond) but stopped, so the stream goes idle, WirePlumber
+/// suspends the sink and the server's graph stops; a stream left running
+/// (as Speech Dispatcher's was reported to) keeps the graph waking the
+/// server hundreds of times a second and drains a laptop's battery.
+@Suite(.serialized, .privatePipeWire)
+struct IdleDaemonOnPipeWireTests {
+    /// The PCMs that reach the private PipeWire directly, as a desktop's
+    /// `default` does: the pulse plugin on pipewire-pulse, and pipewire-alsa's plugin.
+    @Test(arguments: ["heraldpwpulse", "heraldpipewire"])
+    func aSilentHeraldLetsTheSinkSuspendAndTheServerSleep(device: String) async throws {
+        if device == "heraldpipewire" {
+            try #require(
+                ALSATestConfig.pipewirePlugin != nil,
+                "pipewire-alsa's plugin is neither installed nor unpacked; run packaging/install-deps.sh --test")
+        }
+        let server = try #require(PrivatePipeWire.current)
+        let pids = server.serverProcessIDs
+        let graph = try ["pipewire", "pipewire-pulse"].map { try #require(pids[$0], "no \($0) among \(pids)") }
+        let suspendedWithin = Duration.seconds(20).timingScaled
+        // The suite's probe, or the previous test, may still hold the sink awake.
+        let quietBefore = await waitForSink(server, "SUSPENDED", within: suspendedWithin)
+        try #require(quietBefore, "the sink never suspended before heraldd started")
+
+        let run = try DaemonRun(name: "idle-\(device)")
+        let file = try run.writeConfig("[audio]\ndevice = \"\(device)\"\n")
+        let bus = try SessionBus(in: run.folder)
+        let daemon = try run.start(["--config", file, "--say", "Hello there. How are you?"], bus: bus)
+        let spoke = await waitForSink(server, "RUNNING", within: .seconds(15).timingScaled)
+        try #require(spoke, "heraldd's speech never set the sink running:\n\(run.output)")
+        let spokeAt = ContinuousClock.now
+        let suspended = await waitForSink(server, "SUSPENDED", within: suspendedWithin)
+        let streamsThen = try await server.sinkInputs()
+        // Measured either way, so a failure says what the running graph costs.
+        #expect(
+            suspended, "the sink still runs \(suspendedWithin) after heraldd spoke: its stream keeps the graph going:\n\(streamsThen)")
+        let suspendedAfter = ContinuousClock.now - spokeAt
+        // heraldd closes its device only after 30 s of silence: the stream is
+        // still open, so this is the idle state between messages.
+        let streams = try await server.sinkInputs()
+        #expect(streams.contains(#"application.id = "org.herald.Herald""#), "heraldd's stream is gone:\n\(streams)")
+
+        let window = Duration.seconds(3)
+        let serverBefore = graph.compactMap { processContextSwitches(pid: $0) }.reduce(0, +)
+        let heraldBefore = processContextSwitches(pid: daemon.pid) ?? 0
+        try await Task.sleep(for: window)
+        let serverWoke = graph.compactMap { processContextSwitches(pid: $0) }.reduce(0, +) - serverBefore
+        let heraldWoke = (processContextSwitches(pid: daemon.pid) ?? 0) - heraldBefore
+        let stateAfter = try await server.sinkState()
+        print(
+            "\(device): sink \(suspended ? "suspended" : "still not suspended") \(suspendedAfter) after speech began; "
+                + "over \(window) of silence: "
+                + "pipewire + pipewire-pulse woke \(serverWoke) times, heraldd \(heraldWoke); sink \(stateAfter ?? "?")")
+        // A running graph wakes them at least once per quantum (90 a second at
+        // the largest, 1024 frames at 48 kHz); a suspended one hardly at all.
+        #expect(serverWoke < 30, "PipeWire woke \(serverWoke) times in \(window) while heraldd was silent")
+        #expect(stateAfter == "SUSPENDED")
+        daemon.send(SIGTERM)
+        #expect(await daemon.exited(within: .seconds(5)))
+    }
+
+    /// Polls the null sink until it is in `state`; false if it is not within `patience`.
+    private func waitForSink(_ server: PrivatePipeWire, _ state: String, within patience: Duration) async -> Bool {
+        let deadline = ContinuousClock.now + patience
+        while ContinuousClock.now < deadline {
+            if (try? await server.sinkState()) == state { return true }
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        return false
+    }
+}
+
 /// The threads of a running process, from /proc.
 private struct DaemonThreads {
     let pid: pid_t
