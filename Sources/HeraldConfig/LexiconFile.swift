@@ -112,7 +112,10 @@ private struct EntryPlaces {
     func topLevelLine(of key: String) -> Int? {
         for (index, raw) in lines.enumerated() {
             let line = raw.trimmingWhitespace()
-            if line.hasPrefix("[") { return line.contains(key) ? index + 1 : nil }
+            if line.hasPrefix("[") {
+                // (Not `contains`: with a String argument it is Foundation's, which heraldd does not link.)
+                return line.trimming { $0 == "[" || $0 == "]" || $0.isWhitespace } == key ? index + 1 : nil
+            }
             if line.hasPrefix(key) { return index + 1 }
         }
         return nil
