@@ -51,6 +51,9 @@ public final class PrivatePipeWire: @unchecked Sendable {
         let fileManager = FileManager.default
         runtime = Self.runtime(in: directory)
         let home = directory.appendingPathComponent("pipewire-home", isDirectory: true)
+        // A server stopped before (another suite, or a test that restarts PipeWire) may have left its
+        // sockets behind if it was killed: the waits below would find those at once and talk to nobody.
+        try? fileManager.removeItem(at: runtime)
         for folder in [runtime, home] {
             try fileManager.createDirectory(at: folder, withIntermediateDirectories: true)
             try fileManager.setAttributes([.posixPermissions: 0o700], ofItemAtPath: folder.path)

@@ -27,7 +27,6 @@ import Testing
             name: "lexicon",
             config: "\n[text]\nlexicon = \"\(lexiconPath)\"\n\n"
                 + HeraldDaemonProcess.cloudConfig(fake, models: ["@cf/deepgram/aura-2-en", "espeak-ng"]))
-        defer { Task { await daemon.stop() } }
 
         let tested = try await herald(["lexicon", "test", "--config", daemon.configPath, "GNOME v3.2 is out."], environment: daemon.environment)
         #expect(tested.status == 0 && tested.output == "guh nome version 3 point 2 is out.\n", "\(tested)")
@@ -51,5 +50,6 @@ import Testing
         #expect(fake.socketMessages.contains { $0.contains("gnome desktop once more.") }, "\(fake.socketMessages)")
         let broken = try await herald(["lexicon", "test", "--config", daemon.configPath, "GNOME"], environment: daemon.environment)
         #expect(broken.status == 1 && broken.errorOutput.contains("exponential"), "\(broken)")
+        #expect(await daemon.stop() == 0, "\(daemon.log)")
     }
 }

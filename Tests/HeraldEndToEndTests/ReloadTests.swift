@@ -25,7 +25,6 @@ struct ReloadTests {
         let fake = try await FakeWorkersAI.start()
         defer { Task { await fake.stop() } }
         let daemon = try await HeraldDaemonProcess.start(name: "reload", paced: true)
-        defer { Task { await daemon.stop() } }
         try #require(await daemon.waitForSSIP(), "SSIP not up within 10 s:\n\(daemon.log)")
         let client = try await daemon.connect()
         let signals = try await client.signalLog()
@@ -82,11 +81,11 @@ struct ReloadTests {
         #expect(daemon.log.contains("configuration reloaded"))
         #expect(!daemon.log.contains(fake.token))
         await client.close()
+        #expect(await daemon.stop() == 0, "\(daemon.log)")
     }
 
     @Test func aConfigThatCannotBeUsedChangesNothingAndSaysWhatToFix() async throws {
         let daemon = try await HeraldDaemonProcess.start(name: "reload-bad")
-        defer { Task { await daemon.stop() } }
         let client = try await daemon.connect()
         let before = try await voiceIDs(client)
         let good = try String(contentsOfFile: daemon.configPath, encoding: .utf8)
@@ -122,11 +121,11 @@ struct ReloadTests {
         // Each refusal is logged once, without the config's secrets.
         #expect(daemon.log.components(separatedBy: "reload refused").count - 1 == 4, "\(daemon.log)")
         await client.close()
+        #expect(await daemon.stop() == 0, "\(daemon.log)")
     }
 
     @Test func aSighupWhileStartingIsQueuedNotFatal() async throws {
         let daemon = try await HeraldDaemonProcess.start(name: "reload-early", signalWhileStarting: SIGHUP)
-        defer { Task { await daemon.stop() } }
         let deadline = ContinuousClock.now + .seconds(10).timingScaled
         while !daemon.log.contains("configuration reloaded"), ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(20))
@@ -140,7 +139,6 @@ struct ReloadTests {
         let fake = try await FakeWorkersAI.start()
         defer { Task { await fake.stop() } }
         let daemon = try await HeraldDaemonProcess.start(name: "reload-hup")
-        defer { Task { await daemon.stop() } }
         let client = try await daemon.connect()
         // Spiel clients (Orca through libspiel) hear of the new voices.
         let spielChanges = try await client.connection.signals(
@@ -165,11 +163,11 @@ struct ReloadTests {
         let status = try await client.status()
         #expect(status["engine"]?.string == "@cf/deepgram/aura-2-en")
         await client.close()
+        #expect(await daemon.stop() == 0, "\(daemon.log)")
     }
 
     @Test func theNextMessagePlaysOnTheNewDevice() async throws {
         let daemon = try await HeraldDaemonProcess.start(name: "reload-device")
-        defer { Task { await daemon.stop() } }
         let first = try await herald(["speak", "--wait", "On the capture device."], environment: daemon.environment)
         #expect(first.status == 0, "\(first)")
         let captured = daemon.capture.framesWritten
@@ -187,13 +185,13 @@ struct ReloadTests {
         let back = try await herald(["speak", "--wait", "Back on the capture device."], environment: daemon.environment)
         #expect(back.status == 0, "\(back)")
         #expect(daemon.capture.framesWritten > captured, "\(daemon.log)")
+        #expect(await daemon.stop() == 0, "\(daemon.log)")
     }
 
     @Test func reloadingUnderLoadLosesAndRepeatsNothing() async throws {
         let fake = try await FakeWorkersAI.start()
         defer { Task { await fake.stop() } }
         let daemon = try await HeraldDaemonProcess.start(name: "reload-load", paced: true)
-        defer { Task { await daemon.stop() } }
         let offline = try String(contentsOfFile: daemon.configPath, encoding: .utf8)
         let cloud =
             "[audio]\ndevice = \"\(daemon.capture.name)\"\n"
@@ -245,6 +243,7 @@ struct ReloadTests {
         #expect(records.count == 8 && records.allSatisfy { $0 == "begin,end" }, "\(session)")
         await reloader.close()
         await client.close()
+        #expect(await daemon.stop() == 0, "\(daemon.log)")
     }
 }
 

@@ -20,7 +20,6 @@ struct ResumeTests {
         defer { Task { await fake.stop() } }
         let daemon = try await HeraldDaemonProcess.start(
             name: "resume", paced: true, config: HeraldDaemonProcess.cloudConfig(fake, models: ["@cf/deepgram/aura-2-en", "espeak-ng"]))
-        defer { Task { await daemon.stop() } }
         let file = try daemon.folder.write("chapter.txt", Self.text)
         let client = try await daemon.connect()
         let signals = try await client.signalLog()
@@ -74,6 +73,7 @@ struct ResumeTests {
         let forgot = try await herald(["positions", "--forget"], environment: daemon.environment)
         #expect(forgot.status == 0 && !FileManager.default.fileExists(atPath: state + "/positions.json"), "\(forgot)")
         await client.close()
+        #expect(await daemon.stop() == 0, "\(daemon.log)")
     }
 
     private func mode(_ path: String) throws -> Int {

@@ -15,7 +15,6 @@ import Testing
         defer { Task { await fake.stop() } }
         let daemon = try await HeraldDaemonProcess.start(
             name: "script", config: HeraldDaemonProcess.cloudConfig(fake, models: ["@cf/deepgram/aura-2-en", "espeak-ng"]))
-        defer { Task { await daemon.stop() } }
         let spoken = try await herald(
             ["speak", "--wait", "--voice", "@cf/deepgram/aura-2-en:luna", Self.text], environment: daemon.environment)
         #expect(spoken.status == 0, "\(spoken)\n\(daemon.log)")
@@ -31,5 +30,6 @@ import Testing
         let whole = try await herald(["speak", "--wait", Self.text], environment: daemon.environment)
         #expect(whole.status == 0, "\(whole)")
         #expect(fake.socketMessages.contains { $0.contains(Self.text) }, "\(fake.socketMessages)")
+        #expect(await daemon.stop() == 0, "\(daemon.log)")
     }
 }
