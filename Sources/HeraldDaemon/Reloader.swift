@@ -45,17 +45,16 @@ public actor Reloader {
     /// - Throws: `ReloadError` naming the file, line and what to fix; nothing changed.
     public func reload(trigger: String) async throws(ReloadError) {
         let updated: Configuration
-        do {
-            updated = try Configuration.load(path: explicitPath)
+        do throws(ReloadError) {
+            do throws(ConfigurationError) {
+                updated = try Configuration.load(path: explicitPath)
+            } catch {
+                throw ReloadError(error)
+            }
             try await pipeline.apply(updated, file: file)
-        } catch let error as ConfigurationError {
-            logger.error("reload refused; the daemon goes on as before: \(error)", metadata: ["herald.trigger": "\(trigger)"])
-            throw ReloadError(error)
-        } catch let error as ReloadError {
+        } catch {
             logger.error("reload refused; the daemon goes on as before: \(error)", metadata: ["herald.trigger": "\(trigger)"])
             throw error
-        } catch {
-            throw ReloadError(file: file, problems: ["\(error)"])
         }
         let previous = configuration
         configuration = updated

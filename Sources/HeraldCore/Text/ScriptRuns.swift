@@ -11,11 +11,6 @@ enum Script: Sendable, Equatable {
     /// the text around them.
     case common
 
-    /// The script of one character, by its first scalar's Unicode block.
-    static func of(_ character: Character) -> Script {
-        character.unicodeScalars.first.map(of) ?? .common
-    }
-
     /// The script of one scalar, by its Unicode block; combining marks of a
     /// script's block are that script, other marks common.
     static func of(_ scalar: Unicode.Scalar) -> Script {
