@@ -165,13 +165,7 @@ public final class SpielProvider: Sendable {
                 "herald.text": "\(String(describing: request.content).prefix(200))",
             ])
         let pipe = PipeWriter.shared.open(fd: request.fd) { synthesis.cancel() }
-        // The daemon's lexicon in force now, as a message starting now would be said.
-        var preparer = self.preparer
-        if let inForce = engine as? EngineInForce {
-            preparer.lexicon = inForce.lexicon
-            preparer.detectScript = inForce.detectScript
-        }
-        synthesis.start(request, pipe: pipe, engine: engine, preparer: preparer, logger: logger) { [self] in
+        synthesis.start(request, pipe: pipe, engine: engine, preparer: preparer.following(engine), logger: logger) { [self] in
             _ = state.withLock { $0.requests.removeValue(forKey: synthesis.id) }
         }
     }

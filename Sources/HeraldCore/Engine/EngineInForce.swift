@@ -23,10 +23,9 @@ public final class EngineInForce: SpeechEngine {
     /// Nothing: setups are retired by whoever replaces them.
     public func shutDown() async {}
 
-    /// The lexicon in force: text prepared for this engine is said with it.
-    public var lexicon: Lexicon { setups.current.lexicon }
-    /// Whether words in another script go to that script's voice, as in force.
-    public var detectScript: Bool { setups.current.detectScript }
+    /// The setup in force, whose text rules (lexicon, script detection) text
+    /// prepared for this engine follows.
+    public var setup: SpeechSetup { setups.current }
 
     /// Each engine's state, when the engine in force is a chain.
     public var status: [EngineChain.Health] { (engine as? EngineChain)?.status ?? [] }
@@ -49,5 +48,22 @@ public final class EngineInForce: SpeechEngine {
         }
         continuation.onTermination = { _ in task.cancel() }
         return stream
+    }
+}
+
+extension TextPreparer {
+    /// This preparer with `setup`'s text rules: its lexicon and script detection.
+    public func following(_ setup: SpeechSetup) -> TextPreparer {
+        var preparer = self
+        preparer.lexicon = setup.lexicon
+        preparer.detectScript = setup.detectScript
+        return preparer
+    }
+
+    /// This preparer with the rules in force when `engine` is the daemon's
+    /// engine in force (Spiel, export: said as a message starting now would
+    /// be); unchanged for any other engine.
+    public func following(_ engine: any SpeechEngine) -> TextPreparer {
+        (engine as? EngineInForce).map { following($0.setup) } ?? self
     }
 }

@@ -98,9 +98,7 @@ public final class Player: PlaybackDriver {
         let id = job.utterance.id
         // Prepared here, off the scheduler's actor: a megabyte of text takes a
         // while to chunk, and nobody's Stop should wait for that.
-        var preparer = self.preparer
-        preparer.lexicon = job.lexicon
-        preparer.detectScript = job.detectScript
+        let preparer = self.preparer.following(job.setup)
         // What is foreign to the voice depends on its language: a message naming only a voice reads in the voice's.
         var reading = job.utterance.settings
         if reading.language == nil, let voice = reading.voice {
@@ -265,8 +263,7 @@ private final class Job: Sendable {
 
     var engine: any SpeechEngine { lease.setup.engine }
     var sink: any AudioSink { lease.setup.sink }
-    var lexicon: Lexicon { lease.setup.lexicon }
-    var detectScript: Bool { lease.setup.detectScript }
+    var setup: SpeechSetup { lease.setup }
 
     /// The prepared chunks, made by the first run and kept for a resume.
     func chunks(_ prepare: () -> [SpeechChunk]) -> [SpeechChunk] {

@@ -36,12 +36,7 @@ struct AudioExport {
         var format: AudioFormat?
         var frames = 0
         try Self.write(fd, at: 0, Self.header(format: AudioFormat(sampleRate: 22_050), frames: 0))
-        var preparer = self.preparer
-        if let inForce = engine as? EngineInForce {
-            preparer.lexicon = inForce.lexicon
-            preparer.detectScript = inForce.detectScript
-        }
-        for chunk in preparer.chunks(for: content, settings: settings) {
+        for chunk in preparer.following(engine).chunks(for: content, settings: settings) {
             do {
                 for try await output in engine.synthesize(chunk, settings: settings) {
                     guard case .audio(let audio) = output else { continue }
