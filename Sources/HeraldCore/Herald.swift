@@ -2,5 +2,5 @@
 public enum Herald {
     /// The interface version served as the D-Bus `Version` property; bumped when a
     /// binding contract changes.
-    public static let interfaceVersion: UInt32 = 1
+    public static let interfaceVersion: UInt32 = 2
 }

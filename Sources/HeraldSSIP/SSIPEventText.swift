@@ -29,6 +29,9 @@ enum SSIPEventText {
         case .resumed:
             guard enabled.contains(.resume) else { return nil }
             (code, text) = (705, "RESUMED")
+        case .word, .sentence:
+            // SSIP has no such notifications, and its messages carry no places.
+            return nil
         }
         var out = "\(code)-\(event.id)\r\n\(code)-\(clientNumber)\r\n"
         if let extra { out += "\(code)-\(extra)\r\n" }

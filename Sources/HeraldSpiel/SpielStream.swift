@@ -1,3 +1,5 @@
+internal import HeraldCore
+
 /// The `audio/x-spiel` byte stream, as libspeechprovider's stream reader
 /// (which libspiel uses) expects it: a 4-byte version header, then chunks
 /// that each start with a one-byte type.
@@ -56,6 +58,16 @@ enum SpielStream {
     /// An SSML mark event. A name that would not fit one chunk is cut at a
     /// character boundary (marks are ids a client chose; 4 KiB is plenty).
     static func markEvent(_ name: String) -> [UInt8] {
+        event(.mark, range: nil, name: name)
+    }
+
+    /// A word or sentence event: the range it spans, in code points of the
+    /// request's text (its text content for SSML), and no name.
+    static func rangeEvent(_ type: EventType, _ range: TextRange) -> [UInt8] {
+        event(type, range: range, name: "")
+    }
+
+    private static func event(_ type: EventType, range: TextRange?, name: String) -> [UInt8] {
         var bytes = Array(name.utf8)
         let room = maxChunkBytes - 14
         if bytes.count > room {
@@ -63,9 +75,9 @@ enum SpielStream {
             while cut.utf8.count > room { cut = cut.dropLast() }
             bytes = Array(cut.utf8)
         }
-        var chunk: [UInt8] = [2, EventType.mark.rawValue]
-        append(0, to: &chunk)
-        append(0, to: &chunk)
+        var chunk: [UInt8] = [2, type.rawValue]
+        append(UInt32(clamping: range?.start ?? 0), to: &chunk)
+        append(UInt32(clamping: range?.end ?? 0), to: &chunk)
         append(UInt32(bytes.count), to: &chunk)
         return chunk + bytes
     }

@@ -38,13 +38,34 @@ final class SpielSynthesis: Sendable {
         task.withLock { $0 }?.cancel()
     }
 
+    /// A client's mark as a mark event; a place as a sentence event where a
+    /// sentence starts and a word event, as the voice advertises them.
+    private static func events(forMark name: String, places: ReadingPlaces, features: SpielVoiceFeatures) -> [[UInt8]] {
+        guard let entry = places.entry(named: name) else {
+            return TextPlace.isReserved(name) ? [] : [SpielStream.markEvent(name)]
+        }
+        let place = places.entries[entry].place
+        var events: [[UInt8]] = []
+        if features.contains(.sentenceEvents), place.edge != .word || entry == 0 {
+            events.append(SpielStream.rangeEvent(.sentence, places.range(ofSentence: places.sentence(containing: entry))))
+        }
+        if features.contains(.wordEvents) {
+            events.append(SpielStream.rangeEvent(.word, TextRange(start: place.start, end: place.end)))
+        }
+        return events
+    }
+
     private static func run(
         _ request: SpielRequest, pipe: PipeHandle, engine: any SpeechEngine, preparer: TextPreparer, logger: Logger
     ) async {
         var finished = false
         defer { if !finished { pipe.abort() } }
         guard await pipe.send([SpielStream.header]) else { return }
+        var preparer = preparer
+        let features = request.voice.features
+        preparer.marking = features.contains(.wordEvents) ? .words : features.contains(.sentenceEvents) ? .sentences : .none
         let chunks = preparer.chunks(for: request.content, settings: request.settings)
+        let places = ReadingPlaces(chunks)
         let format = request.voice.format
         do {
             for chunk in chunks {
@@ -53,7 +74,7 @@ final class SpielSynthesis: Sendable {
                     let frames: [[UInt8]] =
                         switch output {
                         case .audio(let audio): SpielStream.audioChunks(AudioConversion.convert(audio, to: format))
-                        case .mark(let name): [SpielStream.markEvent(name)]
+                        case .mark(let name): Self.events(forMark: name, places: places, features: features)
                         }
                     // Leaving the loop drops the engine's stream, which stops its work on this chunk.
                     guard await pipe.send(frames) else { return }

@@ -15,12 +15,17 @@ public struct SpielVoice: Sendable, Hashable {
     /// with the audio. Only an engine with exact marks reads the chunk's
     /// markup, reports marks at their audio positions and keeps SSML breaks
     /// (the others receive words only and marks are placed by estimate), so
-    /// only its voices advertise those bits; `<sub alias>` is applied to the
-    /// text before any engine sees it.
+    /// only its voices advertise those bits, and word events, which are
+    /// place marks before each word (`TextPlace`). Sentence events come for
+    /// every voice: a sentence usually starts a chunk, whose first audio is
+    /// its start whatever the engine. `<sub alias>` is applied to the text
+    /// before any engine sees it.
     public init(voice: Voice, format: AudioFormat, marks: MarkTiming) {
         self.voice = voice
         self.format = format
-        features = marks == .exact ? [.ssmlMarkEvents, .ssmlBreak, .ssmlSub] : [.ssmlSub]
+        features =
+            marks == .exact
+            ? [.wordEvents, .sentenceEvents, .ssmlMarkEvents, .ssmlBreak, .ssmlSub] : [.sentenceEvents, .ssmlSub]
     }
 
     /// The GStreamer caps string of the stream, e.g.

@@ -65,11 +65,11 @@ struct SpielFormatTests {
             voice: Voice(id: "espeak-ng:gmw/en", name: "English", language: "en", engine: "espeak-ng"),
             format: AudioFormat(sampleRate: 22050), marks: .exact)
         #expect(espeak.outputFormat == "audio/x-spiel,format=S16LE,channels=1,rate=22050")
-        #expect(espeak.features.rawValue == 0x8 | 0x1000 | 0x2000)
+        #expect(espeak.features.rawValue == 0x1 | 0x2 | 0x8 | 0x1000 | 0x2000)
         let cloud = SpielVoice(
             voice: Voice(id: "@cf/deepgram/aura-2-en:luna", name: "luna", language: "en", engine: "@cf/deepgram/aura-2-en"),
             format: AudioFormat(sampleRate: 24000), marks: .estimated)
-        #expect(cloud.features == [.ssmlSub], "cloud marks are estimated: no mark feature")
+        #expect(cloud.features == [.sentenceEvents, .ssmlSub], "cloud marks are estimated: no mark or word feature")
         #expect(cloud.languages == ["en"])
         let regional = SpielVoice(
             voice: Voice(id: "espeak-ng:gmw/en-US", name: "English (America)", language: "en-us", engine: "espeak-ng"),

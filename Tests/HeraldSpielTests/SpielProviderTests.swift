@@ -54,8 +54,29 @@ struct SpielProviderTests {
         let content = reader.content
         print("Spiel marks: \(content)")
         #expect(content.marks == ["middle"])
-        let mark = try #require(content.events.first)
+        let mark = try #require(content.events.first { $0.type == 4 })
         #expect(mark.atSample > Self.rate / 4 && mark.atSample < content.samples.count - Self.rate / 4)
+        await harness.stop()
+    }
+
+    /// Word events (type 1) span each word of the text as sent, in order,
+    /// as its audio starts; sentence events (type 2) come before the first
+    /// word of each sentence and span it.
+    @Test(.privateBus) func wordAndSentenceEventsFollowTheAudio() async throws {
+        let (harness, english) = try await ProviderHarness.espeak()
+        let text = "<speak>Good <emphasis>morning</emphasis> to all. And &amp; good night.</speak>"
+        let reader = try await harness.client.synthesize(text, voice: english, ssml: true)
+        #expect(await reader.readToEnd(timeout: .seconds(20)))
+        let content = reader.content
+        let plain = Array("Good morning to all. And & good night.".unicodeScalars)
+        let words = content.events.filter { $0.type == 1 }.map { String(String.UnicodeScalarView(plain[Int($0.rangeStart)..<Int($0.rangeEnd)])) }
+        #expect(words == ["Good", "morning", "to", "all.", "And", "&", "good", "night."])
+        let sentences = content.events.filter { $0.type == 2 }.map { (Int($0.rangeStart), Int($0.rangeEnd)) }
+        #expect(sentences.map { $0.0 } == [0, 21] && sentences.map { $0.1 } == [20, plain.count])
+        // Each event comes as its word is heard: later words after more audio, the last well inside it.
+        let at = content.events.filter { $0.type == 1 }.map(\.atSample)
+        #expect(at == at.sorted() && Set(at).count == at.count, "\(at)")
+        #expect(at.last! > content.samples.count / 2 && at.last! < content.samples.count - Self.rate / 10)
         await harness.stop()
     }
 
@@ -155,7 +176,7 @@ struct SpielProviderTests {
         #expect(listed.map(\.id) == expected.map(\.id))
         #expect(listed.map(\.name) == expected.map(\.name))
         #expect(listed.allSatisfy { $0.outputFormat == "audio/x-spiel,format=S16LE,channels=1,rate=22050" })
-        #expect(listed.allSatisfy { $0.features == 0x8 | 0x1000 | 0x2000 })
+        #expect(listed.allSatisfy { $0.features == 0x1 | 0x2 | 0x8 | 0x1000 | 0x2000 })
         #expect(listed.filter { !$0.languages.isEmpty }.count == expected.filter { !$0.language.isEmpty }.count)
         #expect(try await harness.client.property("Name").string == "Herald")
         let xml = try await harness.client.connection.call(
@@ -180,7 +201,7 @@ struct SpielProviderTests {
         #expect(voices.count == before.count + 1)
         #expect(voices.first?.id == cloud.id)
         #expect(voices.first?.outputFormat == "audio/x-spiel,format=S16LE,channels=1,rate=24000")
-        #expect(voices.first?.features == 0x2000)
+        #expect(voices.first?.features == 0x2 | 0x2000)
         #expect(try await harness.client.voices().count == before.count + 1)
         await harness.stop()
     }

@@ -5,6 +5,8 @@ internal import HeraldSystem
 public enum PlaybackReport: Sendable, Equatable {
     case started(UtteranceID)
     case mark(UtteranceID, String)
+    /// A word or sentence began to be heard (`SpeechEventKind.word`, `.sentence`).
+    case place(UtteranceID, SpeechEventKind)
     case ended(UtteranceID)
     case failed(UtteranceID, reason: String)
 }
@@ -18,6 +20,25 @@ public protocol PlaybackDriver: Sendable {
     func stop(_ id: UtteranceID)
     func pause(_ id: UtteranceID)
     func resume(_ id: UtteranceID)
+    /// Moves a speaking or paused message `count` sentences or paragraphs
+    /// from the one being heard (0: its start again); playing goes on from
+    /// there at once, paused stays paused there.
+    func skip(_ id: UtteranceID, count: Int, unit: SkipUnit) -> SkipOutcome
+}
+
+/// What became of a move (`PlaybackDriver.skip`).
+public enum SkipOutcome: Sendable, Equatable {
+    case moved
+    /// The move went past the last sentence: the message is over, as if heard to its end.
+    case pastEnd
+    /// The message has no places to move by (SSIP's, characters, keys, spelling).
+    case notMovable
+    /// The player holds no such message.
+    case unknown
+}
+
+extension PlaybackDriver {
+    public func skip(_ id: UtteranceID, count: Int, unit: SkipUnit) -> SkipOutcome { .notMovable }
 }
 
 /// The synth pipeline and player: prepares an utterance's text, synthesises it
@@ -80,12 +101,32 @@ public final class Player: PlaybackDriver {
         launch(job, rewinding: true)
     }
 
+    public func skip(_ id: UtteranceID, count: Int, unit: SkipUnit) -> SkipOutcome {
+        guard let job = jobs.withLock({ $0[id] }) else { return .unknown }
+        switch job.plan(moving: count, by: unit) {
+        case .later: return .moved
+        case .pastEnd: return .pastEnd
+        case .notMovable: return .notMovable
+        case .to(let position):
+            if job.interrupt() {
+                job.sink.stop()
+                launch(job, moving: position)
+            } else {
+                // Paused: it moves and stays paused, once the paused task has noted where it stopped.
+                let previous = job.currentTask
+                job.chain(Task { await previous?.value; job.move(to: position) })
+            }
+            return .moved
+        }
+    }
+
     /// Runs `job` from its position, after the task that ran it before (if any)
     /// has recorded where it stopped.
-    private func launch(_ job: Job, rewinding: Bool = false) {
+    private func launch(_ job: Job, rewinding: Bool = false, moving position: Job.Position? = nil) {
         let previous = job.currentTask
         let task = Task { [self] in
             await previous?.value
+            if let position { job.move(to: position) }
             if rewinding {
                 job.rewind(frames: { format in format.frames(milliseconds: Self.deviceBufferMilliseconds) })
             }
@@ -98,16 +139,23 @@ public final class Player: PlaybackDriver {
         let id = job.utterance.id
         // Prepared here, off the scheduler's actor: a megabyte of text takes a
         // while to chunk, and nobody's Stop should wait for that.
-        let preparer = self.preparer.following(job.setup)
+        var preparer = self.preparer.following(job.setup)
+        preparer.marking = job.utterance.places
         // What is foreign to the voice depends on its language: a message naming only a voice reads in the voice's.
         var reading = job.utterance.settings
         if reading.language == nil, let voice = reading.voice {
             reading.language = await job.engine.voices().first { $0.id == voice }?.language
         }
         let chunks = job.chunks { preparer.chunks(for: job.utterance.content, settings: reading) }
-        let start = job.position
-        var marksSeen = 0
-        var marksBeforeAudio: [String] = []
+        if job.applyPendingMove() == .pastEnd {
+            forget(job)
+            await job.report(.ended(id))
+            return
+        }
+        let places = job.places
+        let reportsWords = job.utterance.places == .words
+        let (start, generation) = job.startingPoint
+        var marksBeforeAudio: [PlaybackReport] = []
         var format: AudioFormat?
 
         /// `began` goes out once the first audio is in the device; marks that
@@ -115,30 +163,40 @@ public final class Player: PlaybackDriver {
         func announceStart() async {
             guard job.noteStarted() else { return }
             await job.report(.started(id))
-            for name in marksBeforeAudio {
-                job.markReported()
-                await job.report(.mark(id, name))
-            }
+            for report in marksBeforeAudio { await job.report(report) }
             marksBeforeAudio = []
         }
 
+        /// What a mark tells clients: the client's own name, or the word and sentence a place begins.
+        func reports(forMark name: String) -> [PlaybackReport] {
+            guard let entry = places?.entry(named: name), let places else { return TextPlace.isReserved(name) ? [] : [.mark(id, name)] }
+            job.heard(entry, generation: generation)
+            guard reportsWords else { return [] }
+            let place = places.entries[entry].place
+            let word = PlaybackReport.place(id, .word(TextRange(start: place.start, end: place.end)))
+            guard place.edge != .word || entry == 0 else { return [word] }
+            return [.place(id, .sentence(places.range(ofSentence: places.sentence(containing: entry)))), word]
+        }
+
         do {
-            var next = start.chunk < chunks.count ? synthesize(chunks[start.chunk], job) : nil
+            var next = start.chunk < chunks.count ? synthesize(Self.chunk(chunks[start.chunk], from: start.segment), job) : nil
             for index in start.chunk..<chunks.count {
                 guard let outputs = next else { break }
                 next = index + 1 < chunks.count ? synthesize(chunks[index + 1], job) : nil
                 let skip = index == start.chunk ? start.frame : 0
                 var produced = 0
+                var marksSeen = 0
                 for try await output in outputs {
                     switch output {
                     case .mark(let name):
                         marksSeen += 1
-                        guard marksSeen > job.marksReported else { continue }
+                        // Marks heard before a pause are not told again on resuming.
+                        guard index != start.chunk || marksSeen > start.marks else { continue }
+                        job.markReported()
                         if job.hasStarted {
-                            job.markReported()
-                            await job.report(.mark(id, name))
+                            for report in reports(forMark: name) { await job.report(report) }
                         } else {
-                            marksBeforeAudio.append(name)
+                            marksBeforeAudio += reports(forMark: name)
                         }
                     case .audio(let chunk):
                         format = chunk.format
@@ -173,7 +231,7 @@ public final class Player: PlaybackDriver {
                     if Task.isCancelled { return }
                 }
                 if Task.isCancelled { return }
-                job.advance(chunk: index + 1, frame: 0, format: format)
+                job.advance(toChunk: index + 1, format: format)
             }
             if Task.isCancelled { return }
             while case .stopped = try await drain(job.sink) {
@@ -201,6 +259,11 @@ public final class Player: PlaybackDriver {
         jobs.withLock { jobs in
             if jobs[job.utterance.id] === job { jobs[job.utterance.id] = nil }
         }
+    }
+
+    /// `chunk` from its segment `segment` on: where a move lands inside a chunk.
+    private static func chunk(_ chunk: SpeechChunk, from segment: Int) -> SpeechChunk {
+        segment == 0 ? chunk : SpeechChunk(Array(chunk.segments[segment...]), language: chunk.language)
     }
 
     private func synthesize(_ chunk: SpeechChunk, _ job: Job) -> AsyncThrowingStream<SynthesisOutput, any Error> {
@@ -235,18 +298,36 @@ public final class Player: PlaybackDriver {
 private final class Job: Sendable {
     struct Position: Sendable {
         var chunk = 0
+        /// Where in the chunk it starts: a move may land inside one.
+        var segment = 0
         var frame = 0
+        /// The chunk's marks already reported, so a resume does not repeat them.
+        var marks = 0
         var format: AudioFormat?
+    }
+
+    /// What a move comes to (`plan(moving:by:)`).
+    enum Plan {
+        case to(Position)
+        case pastEnd
+        case notMovable
+        /// The text is still being prepared: the move applies once it is.
+        case later
     }
 
     private struct State: Sendable {
         var position = Position()
         var started = false
-        var marksReported = 0
         var task: Task<Void, Never>?
         var cancelled = false
         var suspended = false
         var chunks: [SpeechChunk]?
+        var places: ReadingPlaces?
+        /// The place last heard (or moved to), among `places.entries`.
+        var heard: Int?
+        /// Counts moves, so marks a superseded run still reports do not count as heard.
+        var generation = 0
+        var pendingMove: (count: Int, unit: SkipUnit)?
     }
 
     let utterance: Utterance
@@ -265,18 +346,25 @@ private final class Job: Sendable {
     var sink: any AudioSink { lease.setup.sink }
     var setup: SpeechSetup { lease.setup }
 
-    /// The prepared chunks, made by the first run and kept for a resume.
+    /// The prepared chunks, made by the first run and kept for a resume or a move.
     func chunks(_ prepare: () -> [SpeechChunk]) -> [SpeechChunk] {
         if let chunks = state.withLock({ $0.chunks }) { return chunks }
         let chunks = prepare()
-        state.withLock { $0.chunks = chunks }
+        let places = utterance.places == .none ? nil : ReadingPlaces(chunks)
+        state.withLock {
+            $0.chunks = chunks
+            $0.places = places
+        }
         return chunks
     }
+
+    var places: ReadingPlaces? { state.withLock { $0.places } }
 
     var hasStarted: Bool { state.withLock { $0.started } }
 
     var position: Position { state.withLock { $0.position } }
-    var marksReported: Int { state.withLock { $0.marksReported } }
+    /// Where a run starts, and the move it starts after.
+    var startingPoint: (Position, generation: Int) { state.withLock { ($0.position, $0.generation) } }
     var currentTask: Task<Void, Never>? { state.withLock { $0.task } }
 
     func attach(_ task: Task<Void, Never>) {
@@ -288,6 +376,11 @@ private final class Job: Sendable {
             return wasCancelled
         }
         if cancelled { task.cancel() }
+    }
+
+    /// Makes `task` the one later runs wait for, leaving a pause in force.
+    func chain(_ task: Task<Void, Never>) {
+        state.withLock { $0.task = task }
     }
 
     /// Cancels the running task; returns whether the message was playing (not
@@ -303,6 +396,19 @@ private final class Job: Sendable {
         return wasPlaying
     }
 
+    /// As `cancel(suspending: false)`, but a suspended message is left alone
+    /// (a move while paused changes only the position); returns whether it was playing.
+    func interrupt() -> Bool {
+        let task: Task<Void, Never>?? = state.withLock { state in
+            guard !state.suspended else { return .none }
+            state.cancelled = state.task == nil
+            return .some(state.task)
+        }
+        guard let task else { return false }
+        task?.cancel()
+        return true
+    }
+
     /// True the first time: the caller reports `started`.
     func noteStarted() -> Bool {
         state.withLock { state in
@@ -311,10 +417,70 @@ private final class Job: Sendable {
         }
     }
 
-    func markReported() { state.withLock { $0.marksReported += 1 } }
+    func markReported() { state.withLock { $0.position.marks += 1 } }
+
+    /// Playback reached place `entry`; ignored from a run a move has superseded.
+    func heard(_ entry: Int, generation: Int) {
+        state.withLock { state in
+            if state.generation == generation { state.heard = entry }
+        }
+    }
 
     func advance(chunk: Int, frame: Int, format: AudioFormat?) {
-        state.withLock { $0.position = Position(chunk: chunk, frame: frame, format: format) }
+        state.withLock { state in
+            if state.position.chunk != chunk { state.position = Position(chunk: chunk) }
+            state.position.frame = frame
+            state.position.format = format
+        }
+    }
+
+    func advance(toChunk chunk: Int, format: AudioFormat?) {
+        state.withLock { $0.position = Position(chunk: chunk, format: format) }
+    }
+
+    func move(to position: Position) {
+        state.withLock { $0.position = position }
+    }
+
+    /// Where moving `count` sentences or paragraphs from the place heard
+    /// leads; the place moved to counts as heard, so two quick moves go two
+    /// steps even before the first one's audio plays.
+    func plan(moving count: Int, by unit: SkipUnit) -> Plan {
+        state.withLock { state in
+            guard state.chunks != nil else {
+                if let pending = state.pendingMove, pending.unit == unit {
+                    state.pendingMove = (pending.count + count, unit)
+                } else {
+                    state.pendingMove = (count, unit)
+                }
+                return .later
+            }
+            return Self.plan(&state, moving: count, by: unit)
+        }
+    }
+
+    /// Applies a move that came while the text was being prepared.
+    func applyPendingMove() -> SkipOutcome? {
+        state.withLock { state in
+            guard let pending = state.pendingMove else { return nil }
+            state.pendingMove = nil
+            switch Self.plan(&state, moving: pending.count, by: pending.unit) {
+            case .to(let position):
+                state.position = position
+                return .moved
+            case .pastEnd: return .pastEnd
+            case .notMovable, .later: return .notMovable
+            }
+        }
+    }
+
+    private static func plan(_ state: inout State, moving count: Int, by unit: SkipUnit) -> Plan {
+        guard let places = state.places, !places.isEmpty else { return .notMovable }
+        guard let target = places.target(from: state.heard, moving: count, by: unit) else { return .pastEnd }
+        state.generation += 1
+        state.heard = target
+        let entry = places.entries[target]
+        return .to(Position(chunk: entry.chunk, segment: entry.segment))
     }
 
     func rewind(frames: (AudioFormat) -> Int) {

@@ -27,11 +27,12 @@ public actor Scheduler {
     /// Queues a message under the priority rules; the id is returned even when
     /// the rules cancel it on arrival, so the client can match the event.
     public func speak(
-        _ content: UtteranceContent, priority: Priority, client: ClientID, settings: VoiceSettings
+        _ content: UtteranceContent, priority: Priority, client: ClientID, settings: VoiceSettings,
+        places: PlaceMarking = .none
     ) -> (id: UtteranceID, arrival: SchedulerState.Arrival) {
         let id = nextID
         nextID += 1
-        let utterance = Utterance(id: id, client: client, priority: priority, content: content, settings: settings)
+        let utterance = Utterance(id: id, client: client, priority: priority, content: content, settings: settings, places: places)
         logger.debug(
             "queued", metadata: ["herald.utterance.id": "\(id)", "herald.priority": "\(priority)", "herald.client": "\(client)"])
         let (arrival, actions) = state.enqueue(utterance)
@@ -43,6 +44,26 @@ public actor Scheduler {
     public func cancel(_ scope: Scope) { perform(state.cancel(scope)) }
     public func pause(_ scope: Scope) { perform(state.pause(scope)) }
     public func resume(_ scope: Scope) { perform(state.resume(scope)) }
+
+    /// Moves in the speaking or paused message `id` (nil: the caller's) by
+    /// `count` sentences or paragraphs (`PlaybackDriver.skip`). A caller may
+    /// move in its own messages and in those `mayControl` allows (a named
+    /// client's, which any connection may control by name).
+    public func skip(
+        _ id: UtteranceID?, count: Int, unit: SkipUnit, caller: ClientID, mayControl: (ClientID) -> Bool
+    ) throws(SkipRefusal) {
+        guard let utterance = state.movable(id, caller: caller) else {
+            if let id, state.isWaiting(id) { throw .notBegun(id) }
+            throw id.map { .notFound($0) } ?? .nothingSpeaking
+        }
+        guard utterance.client == caller || mayControl(utterance.client) else { throw .foreign(utterance.id) }
+        switch player.skip(utterance.id, count: count, unit: unit) {
+        case .moved: return
+        case .pastEnd: perform(state.endByMoving(utterance.id))
+        case .notMovable: throw .notMovable(utterance.id)
+        case .unknown: throw .notFound(utterance.id)
+        }
+    }
 
     /// Forgets a departed client's pause and, unless `keepingMessages`, its messages.
     public func clientLeft(_ client: ClientID, keepingMessages: Bool = false) {
@@ -79,6 +100,7 @@ public actor Scheduler {
         switch report {
         case .started(let id): perform(state.playbackStarted(id))
         case .mark(let id, let name): perform(state.reachedMark(id, name: name))
+        case .place(let id, let kind): perform(state.reachedPlace(id, kind))
         case .ended(let id): perform(state.playbackEnded(id))
         case .failed(let id, let reason): perform(state.playbackFailed(id, reason: reason))
         }
@@ -96,6 +118,27 @@ public actor Scheduler {
                 logger.trace("event", metadata: ["herald.utterance.id": "\(event.id)", "herald.event": "\(event.kind)"])
                 for continuation in subscribers.values { continuation.yield(event) }
             }
+        }
+    }
+}
+
+/// Why a move (`Scheduler.skip`) was refused; the message says what to do.
+public enum SkipRefusal: Error, Sendable, Equatable, CustomStringConvertible {
+    /// Id 0 and the caller has nothing speaking or paused.
+    case nothingSpeaking
+    case notFound(UtteranceID)
+    case notBegun(UtteranceID)
+    case foreign(UtteranceID)
+    case notMovable(UtteranceID)
+
+    public var description: String {
+        switch self {
+        case .nothingSpeaking: "Nothing of yours is speaking or paused; give the id of the message to move in."
+        case .notFound(let id): "Message \(id) is not speaking or paused: it has ended, was canceled, or never existed."
+        case .notBegun(let id): "Message \(id) is still queued; moving works once it has begun."
+        case .foreign(let id): "Message \(id) belongs to another client; only its sender can move in it."
+        case .notMovable(let id):
+            "Message \(id) has no sentences to move by: it is a character, a key or spelled text."
         }
     }
 }

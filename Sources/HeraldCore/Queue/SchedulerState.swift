@@ -178,6 +178,36 @@ public struct SchedulerState: Sendable {
         return [.emit(event(current, .indexMark(name)))]
     }
 
+    /// Playback reached a word or a sentence (`SpeechEventKind.word`, `.sentence`).
+    public mutating func reachedPlace(_ id: UtteranceID, _ kind: SpeechEventKind) -> [Action] {
+        guard let current, current.id == id else { return [] }
+        return [.emit(event(current, kind))]
+    }
+
+    /// The message a client may move in (`Skip`): `id`, or with nil the
+    /// caller's speaking or paused message; nil when there is none.
+    public func movable(_ id: UtteranceID?, caller: ClientID) -> Utterance? {
+        if let current, id.map({ $0 == current.id }) ?? (current.client == caller) { return current }
+        return waiting.first { entry in entry.suspended && (id.map { $0 == entry.utterance.id } ?? (entry.utterance.client == caller)) }?
+            .utterance
+    }
+
+    /// Ends a message that a move took past its last sentence, as if it had
+    /// been heard to its end; it may be speaking or paused.
+    public mutating func endByMoving(_ id: UtteranceID) -> [Action] {
+        if current?.id == id { return [.stop(id)] + finish(id, with: .ended) }
+        guard let index = waiting.firstIndex(where: { $0.suspended && $0.utterance.id == id }) else { return [] }
+        let entry = waiting.remove(at: index)
+        var actions: [Action] = [.stop(id), .emit(event(entry.utterance, .ended))]
+        advance(into: &actions)
+        return actions
+    }
+
+    /// Whether `id` is waiting to be spoken, not yet begun.
+    public func isWaiting(_ id: UtteranceID) -> Bool {
+        waiting.contains { $0.utterance.id == id && !$0.suspended } || lastProgress?.id == id
+    }
+
     /// The speaking message was heard to its end.
     public mutating func playbackEnded(_ id: UtteranceID) -> [Action] {
         finish(id, with: .ended)
@@ -210,7 +240,7 @@ public struct SchedulerState: Sendable {
             lastProgress = nil
             let promoted = Utterance(
                 id: progress.id, client: progress.client, priority: .message,
-                content: progress.content, settings: progress.settings)
+                content: progress.content, settings: progress.settings, places: progress.places)
             waiting.append(Entry(utterance: promoted, arrivedWhilePaused: pause.holds(promoted), suspended: false))
         }
         var best: (index: Int, rank: Int)?

@@ -8,6 +8,10 @@ public enum SpeechEventKind: Sendable, Equatable {
     case paused
     case resumed
     case indexMark(String)
+    /// The word being heard (the message asked for `PlaceMarking.words`).
+    case word(TextRange)
+    /// A sentence begins to be heard: the range from its first word to its last.
+    case sentence(TextRange)
     /// Synthesis or playback failed; the reason says what to do and never quotes the text.
     case failed(reason: String)
 }
@@ -22,5 +26,17 @@ public struct SpeechEvent: Sendable, Equatable {
         self.id = id
         self.client = client
         self.kind = kind
+    }
+}
+
+/// Offsets, in Unicode scalars, into the text a client sent (SSML: its text
+/// content); `end` is one past the last scalar.
+public struct TextRange: Sendable, Hashable {
+    public let start: Int
+    public let end: Int
+
+    public init(start: Int, end: Int) {
+        self.start = start
+        self.end = end
     }
 }

@@ -32,15 +32,19 @@ public struct Utterance: Sendable, Identifiable, Equatable {
     public let priority: Priority
     public let content: UtteranceContent
     public let settings: VoiceSettings
+    /// Which places of the text playback follows: sentences to move by
+    /// (`Skip`), words to report (`Range`). SSIP's messages carry none.
+    public let places: PlaceMarking
 
     public init(
         id: UtteranceID, client: ClientID, priority: Priority, content: UtteranceContent,
-        settings: VoiceSettings = VoiceSettings()
+        settings: VoiceSettings = VoiceSettings(), places: PlaceMarking = .none
     ) {
         self.id = id
         self.client = client
         self.priority = priority
         self.content = content
         self.settings = settings
+        self.places = places
     }
 }

@@ -81,7 +81,22 @@ public struct Lexicon: Sendable {
     /// `text` as it will be said in `language` (a BCP 47 tag; nil: only the
     /// entries for every language apply).
     public func apply(to text: String, language: String?) -> String {
-        guard !entries.isEmpty, !text.isEmpty else { return text }
+        let chosen = replacements(in: text, language: language)
+        guard !chosen.isEmpty else { return text }
+        var result = ""
+        var cursor = text.startIndex
+        for (range, say) in chosen {
+            result += text[cursor..<range.lowerBound]
+            result += say
+            cursor = range.upperBound
+        }
+        result += text[cursor...]
+        return result
+    }
+
+    /// What is replaced in `text` and by what, in order, none overlapping.
+    private func replacements(in text: String, language: String?) -> [(range: Range<String.Index>, say: String)] {
+        guard !entries.isEmpty, !text.isEmpty else { return [] }
         let primary = language.map(Voice.primaryLanguage)
         var found: [(range: Range<String.Index>, entry: Int, say: String)] = []
         var words: [String: Int] = [:]
@@ -130,16 +145,95 @@ public struct Lexicon: Sendable {
             }
             close(at: text.endIndex)
         }
-        guard !found.isEmpty else { return text }
         found.sort { $0.range.lowerBound != $1.range.lowerBound ? $0.range.lowerBound < $1.range.lowerBound : $0.entry < $1.entry }
-        var result = ""
+        var chosen: [(range: Range<String.Index>, say: String)] = []
         var cursor = text.startIndex
         for match in found where match.range.lowerBound >= cursor {
-            result += text[cursor..<match.range.lowerBound]
-            result += match.say
+            chosen.append((match.range, match.say))
             cursor = match.range.upperBound
         }
-        result += text[cursor...]
+        return chosen
+    }
+
+    /// Applies the lexicon to text that carries place marks (`TextPlace`)
+    /// between its words: matches may span them, as they span the words, and
+    /// a place inside what an entry replaces joins the place before it, so
+    /// offsets still point into the client's text. Other marks and pauses
+    /// separate what is matched, as in SSML.
+    public func apply(to segments: [SpeechSegment], language: String?) -> [SpeechSegment] {
+        guard !entries.isEmpty else { return segments }
+        var result: [SpeechSegment] = []
+        var run: [SpeechSegment] = []
+        func flush() {
+            if !run.isEmpty { result += apply(toRun: run, language: language) }
+            run = []
+        }
+        for segment in segments {
+            switch segment {
+            case .text: run.append(segment)
+            case .mark(let name) where TextPlace.isReserved(name): run.append(segment)
+            case .mark, .pause:
+                flush()
+                result.append(segment)
+            }
+        }
+        flush()
+        return result
+    }
+
+    private func apply(toRun run: [SpeechSegment], language: String?) -> [SpeechSegment] {
+        var text = ""
+        var places: [(utf8: Int, place: TextPlace)] = []
+        for segment in run {
+            switch segment {
+            case .text(let words): text += words
+            case .mark(let name): if let place = TextPlace(markName: name) { places.append((text.utf8.count, place)) }
+            case .pause: break
+            }
+        }
+        let chosen = replacements(in: text, language: language).map { match in
+            (
+                lower: text.utf8.distance(from: text.startIndex, to: match.range.lowerBound),
+                upper: text.utf8.distance(from: text.startIndex, to: match.range.upperBound), say: match.say)
+        }
+        guard !chosen.isEmpty else { return run }
+        let utf8 = text.utf8
+        var result: [SpeechSegment] = []
+        var pending = ""
+        var cursor = 0
+        var nextPlace = 0
+        var lastPlace: Int?
+        func copyText(to end: Int) {
+            guard end > cursor else { return }
+            let from = utf8.index(utf8.startIndex, offsetBy: cursor)
+            pending += String(text[from..<utf8.index(from, offsetBy: end - cursor)])
+            cursor = end
+        }
+        func copy(upTo end: Int) {
+            while nextPlace < places.count, places[nextPlace].utf8 <= end {
+                copyText(to: places[nextPlace].utf8)
+                if !pending.isEmpty { result.append(.text(pending)) }
+                pending = ""
+                lastPlace = result.count
+                result.append(.mark(places[nextPlace].place.markName))
+                nextPlace += 1
+            }
+            copyText(to: end)
+        }
+        for match in chosen {
+            copy(upTo: match.lower)
+            // Places inside the replaced words speak through the one before them.
+            while nextPlace < places.count, places[nextPlace].utf8 < match.upper {
+                if let index = lastPlace, case .mark(let name) = result[index], let place = TextPlace(markName: name) {
+                    result[index] = .mark(place.extended(to: places[nextPlace].place.end).markName)
+                }
+                nextPlace += 1
+            }
+            pending += match.say
+            cursor = match.upper
+        }
+        copy(upTo: utf8.count)
+        if !pending.isEmpty { result.append(.text(pending)) }
         return result
     }
 

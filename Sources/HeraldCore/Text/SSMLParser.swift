@@ -46,10 +46,14 @@ public enum SSMLParser {
 
     /// The document cut where `xml:lang` changes, so each part can go to an
     /// engine that speaks its language.
-    public static func parseRuns(_ ssml: String) -> (runs: [LanguageRun], usedFallback: Bool) {
+    ///
+    /// With `marking`, place marks (`TextPlace`) go before the words, with
+    /// offsets into the document's text content; broken markup falls back to
+    /// plain text without them, since its text content is not well defined.
+    public static func parseRuns(_ ssml: String, marking: PlaceMarking = .none) -> (runs: [LanguageRun], usedFallback: Bool) {
         let scalars = Array(ssml.unicodeScalars)
         var tokenizer = MarkupTokenizer(scalars: scalars)
-        if let tokens = try? tokenizer.tokens(), let runs = interpret(tokens) {
+        if let tokens = try? tokenizer.tokens(), let runs = interpret(tokens, marking: marking) {
             return (runs, false)
         }
         return ([LanguageRun(language: nil, segments: plainTextFallback(scalars))], true)
@@ -66,8 +70,9 @@ public enum SSMLParser {
     }
 
     /// Nil when the element structure is broken.
-    private static func interpret(_ tokens: [MarkupToken]) -> [LanguageRun]? {
+    private static func interpret(_ tokens: [MarkupToken], marking: PlaceMarking) -> [LanguageRun]? {
         var builder = SegmentBuilder()
+        var places = PlaceMarker(marking: marking)
         var open: [OpenElement] = []
         var silenced = 0
         var runs: [LanguageRun] = []
@@ -82,10 +87,19 @@ public enum SSMLParser {
             language = next
         }
 
-        for token in tokens {
+        /// Text in place marking: each word after the place that stands for it.
+        func appendText(_ text: String) {
+            guard marking != .none else { return builder.appendText(text) }
+            places.forEachPiece(of: text) { piece, place in
+                if let place { builder.appendMark(place.markName) }
+                builder.appendText(Substring(piece))
+            }
+        }
+
+        for (index, token) in tokens.enumerated() {
             switch token {
             case .text(let text):
-                if silenced == 0 { builder.appendText(text) }
+                if silenced == 0 { appendText(text) } else { places.skip(text) }
 
             case .start(let name, let attributes, let selfClosing):
                 let local = localName(name)
@@ -95,18 +109,27 @@ public enum SSMLParser {
                 if !selfClosing { switchLanguage(to: elementLanguage) }
                 switch local {
                 case "mark":
-                    if let markName = attributes["name"], !markName.isEmpty { builder.appendMark(markName) }
+                    if let markName = attributes["name"], !markName.isEmpty, !TextPlace.isReserved(markName) {
+                        builder.appendMark(markName)
+                    }
                 case "break":
                     if silenced == 0, let milliseconds = breakDuration(attributes) {
                         builder.appendPause(milliseconds: milliseconds)
                     }
                 case "s", "sentence":
                     builder.appendBoundary(milliseconds: 300)
+                    places.noteEdge(.sentence)
                 case "p", "paragraph":
                     builder.appendBoundary(milliseconds: 400)
+                    places.noteEdge(.paragraph)
                 case "sub":
                     if let alias = attributes["alias"] {
                         if silenced == 0 {
+                            // The alias is heard where the text it stands for is.
+                            let length = selfClosing ? 0 : Self.textLength(inside: tokens, after: index)
+                            if let place = places.place(ofWord: Substring(alias).unicodeScalars, length: length, advancing: false) {
+                                builder.appendMark(place.markName)
+                            }
                             builder.appendText(alias)
                         }
                         silencesContent = true
@@ -118,6 +141,7 @@ public enum SSMLParser {
                 }
                 if selfClosing {
                     closeEdges(local, into: &builder)
+                    if let edge = Self.edge(of: local) { places.noteEdge(edge) }
                 } else {
                     open.append(
                         OpenElement(name: name, localName: local, silencesContent: silencesContent, language: elementLanguage))
@@ -130,12 +154,38 @@ public enum SSMLParser {
                 }
                 if element.silencesContent { silenced -= 1 }
                 closeEdges(element.localName, into: &builder)
+                if let edge = Self.edge(of: element.localName) { places.noteEdge(edge) }
                 switchLanguage(to: open.last?.language)
             }
         }
         let segments = builder.finish()
         if !segments.isEmpty || runs.isEmpty { runs.append(LanguageRun(language: language, segments: segments)) }
         return runs
+    }
+
+    /// The length in scalars of the text inside the element that starts at `tokens[start]`.
+    private static func textLength(inside tokens: [MarkupToken], after start: Int) -> Int {
+        var depth = 1
+        var length = 0
+        for token in tokens[(start + 1)...] {
+            switch token {
+            case .text(let text): length += text.unicodeScalars.count
+            case .start(_, _, let selfClosing): if !selfClosing { depth += 1 }
+            case .end:
+                depth -= 1
+                if depth == 0 { return length }
+            }
+        }
+        return length
+    }
+
+    /// What the next word begins after the edge of an element.
+    private static func edge(of localName: String) -> TextPlace.Edge? {
+        switch localName {
+        case "s", "sentence": .sentence
+        case "p", "paragraph": .paragraph
+        default: nil
+        }
     }
 
     private static func closeEdges(_ localName: String, into builder: inout SegmentBuilder) {

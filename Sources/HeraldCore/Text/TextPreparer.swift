@@ -22,6 +22,10 @@ public struct TextPreparer: Sendable {
     /// (Cyrillic in English text) become chunks in that script's language
     /// (`[text] detect_script`).
     public var detectScript: Bool
+    /// Which places (`TextPlace`) to carry through synthesis: the player
+    /// sets it per message, so a message nobody will move in or follow
+    /// carries none.
+    public var marking: PlaceMarking = .none
 
     /// `maxChunkCharacters` is the smallest input limit among the engines a
     /// chunk may go to, since fallback resends the same chunk.
@@ -36,7 +40,7 @@ public struct TextPreparer: Sendable {
     public func chunks(for content: UtteranceContent, settings: VoiceSettings) -> [SpeechChunk] {
         switch content {
         case .ssml(let ssml):
-            return SSMLParser.parseRuns(ssml).runs.flatMap { run in
+            return SSMLParser.parseRuns(ssml, marking: settings.spelling ? .none : marking).runs.flatMap { run in
                 let language = run.language ?? settings.language
                 return chunked(
                     prepared(run.segments, settings: settings, language: language), marked: run.language, reader: language,
@@ -73,9 +77,15 @@ public struct TextPreparer: Sendable {
                 let trimmed = text.drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed()
                 return [.text(Speller.spell(String(trimmed), capitals: settings.capitalLetters))]
             }
-            return [.text(PunctuationReader(mode: settings.punctuation).read(lexicon.apply(to: text, language: settings.language)))]
+            let reader = PunctuationReader(mode: settings.punctuation)
+            if marking != .none {
+                return reader.read(lexicon.apply(to: PlaceMarker.segments(marking: text, as: marking), language: settings.language))
+            }
+            return [.text(reader.read(lexicon.apply(to: text, language: settings.language)))]
         case .ssml(let ssml):
-            return prepared(SSMLParser.parse(ssml), settings: settings, language: settings.language)
+            return prepared(
+                SSMLParser.parseRuns(ssml, marking: settings.spelling ? .none : marking).runs.flatMap(\.segments), settings: settings,
+                language: settings.language)
         case .character(let character):
             return [.text(Speller.characterName(character, capitals: settings.capitalLetters))]
         case .key(let key):
@@ -87,11 +97,7 @@ public struct TextPreparer: Sendable {
 
     private func prepared(_ segments: [SpeechSegment], settings: VoiceSettings, language: String?) -> [SpeechSegment] {
         if settings.spelling { return spelled(segments, capitals: settings.capitalLetters) }
-        let said = lexicon.isEmpty ? segments : segments.map { segment in
-            guard case .text(let words) = segment else { return segment }
-            return .text(lexicon.apply(to: words, language: language))
-        }
-        return PunctuationReader(mode: settings.punctuation).read(said)
+        return PunctuationReader(mode: settings.punctuation).read(lexicon.apply(to: segments, language: language))
     }
 
     /// Spells each text segment, keeping the ", " between letters when a mark

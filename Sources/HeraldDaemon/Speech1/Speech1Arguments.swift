@@ -46,6 +46,9 @@ enum Speech1Arguments {
         var settings = VoiceSettings()
         var ssml = false
         var client: String?
+        /// Whether the message's words are reported (`Range`); its sentences
+        /// are carried either way, so it can be moved in.
+        var ranges = true
     }
 
     static func options(_ options: [String: DBusValue], voices: [Voice]) throws(DBusError) -> Options {
@@ -77,8 +80,12 @@ enum Speech1Arguments {
                     throw invalid("The option client must be a name of 1 to 64 characters.")
                 }
                 parsed.client = name
+            case "ranges":
+                guard let flag = value.bool else { throw invalid("The option ranges must be a boolean (b).") }
+                parsed.ranges = flag
             default:
-                throw invalid("Unknown option \"\(key.prefix(40))\"; Speak takes voice, language, rate, pitch, volume, ssml and client.")
+                throw invalid(
+                    "Unknown option \"\(key.prefix(40))\"; Speak takes voice, language, rate, pitch, volume, ssml, client and ranges.")
             }
         }
         return parsed
@@ -102,5 +109,24 @@ enum Speech1Arguments {
         guard text.utf8.count <= maxTextBytes else {
             throw invalid("The text is longer than 16 MiB; speak it in parts (herald speak --file reads files).")
         }
+    }
+
+    /// `Skip`'s unit.
+    static func skipUnit(_ word: String) throws(DBusError) -> SkipUnit {
+        guard let unit = SkipUnit(rawValue: word) else {
+            throw invalid("Unknown unit \"\(word.prefix(40))\"; Skip moves by sentence or paragraph.")
+        }
+        return unit
+    }
+
+    /// A refused move as the interface's error.
+    static func error(_ refusal: SkipRefusal) -> DBusError {
+        let name =
+            switch refusal {
+            case .nothingSpeaking, .notFound, .notBegun: "NotSpeaking"
+            case .foreign: "NotYours"
+            case .notMovable: "NotMovable"
+            }
+        return DBusError(name: errorPrefix + name, message: refusal.description)
     }
 }

@@ -91,6 +91,9 @@ public struct Speech1Service: Service, CustomStringConvertible {
         case .resumed: ("Resumed", [.uint64(event.id)])
         case .indexMark(let mark): ("IndexMark", [.uint64(event.id), .string(mark)])
         case .failed(let reason): ("Failed", [.uint64(event.id), .string(reason)])
+        case .word(let range): ("Range", [.uint64(event.id), .uint32(UInt32(clamping: range.start)), .uint32(UInt32(clamping: range.end))])
+        case .sentence(let range):
+            ("SentenceRange", [.uint64(event.id), .uint32(UInt32(clamping: range.start)), .uint32(UInt32(clamping: range.end))])
         }
     }
 
@@ -114,7 +117,12 @@ public struct Speech1Service: Service, CustomStringConvertible {
         {
             let priority = try Speech1Arguments.priority(priority)
             let client = Speech1Arguments.client(sender: call.sender, name: options.client)
-            let (id, _) = await scheduler.speak(content, priority: priority, client: client, settings: options.settings)
+            let places: PlaceMarking =
+                switch content {
+                case .text, .ssml: options.ranges ? .words : .sentences
+                case .character, .key, .soundIcon: .none
+                }
+            let (id, _) = await scheduler.speak(content, priority: priority, client: client, settings: options.settings, places: places)
             // The caller may have left while this call waited its turn; its
             // departure then came too early to take this message along.
             if options.client == nil, departed.contains(call.sender) { await scheduler.cancel(.message(id)) }
@@ -158,6 +166,20 @@ public struct Speech1Service: Service, CustomStringConvertible {
                     throw Speech1Arguments.invalid("Key takes a key name such as \"shift_a\" or \"Return\".")
                 }
                 return try await speak(call, .key(key), try call.string(1), Speech1Arguments.Options())
+            },
+            "Skip": checked("tis", "") { call throws(DBusError) in
+                let id = try call.uint64(0)
+                let count = Int(try call.int32(1))
+                let unit = try Speech1Arguments.skipUnit(try call.string(2))
+                do throws(SkipRefusal) {
+                    try await scheduler.skip(
+                        id == 0 ? nil : id, count: count, unit: unit,
+                        caller: Speech1Arguments.client(sender: call.sender, name: nil),
+                        mayControl: { $0.rawValue.hasPrefix("named:") })
+                } catch {
+                    throw Speech1Arguments.error(error)
+                }
+                return []
             },
             "Stop": control { await $0.stop($1) },
             "Cancel": control { await $0.cancel($1) },

@@ -94,7 +94,7 @@ struct ScriptRun {
                 case .paused: paused.append(label)
                 case .ended: ended.append(label)
                 case .failed: failed.append(label)
-                case .began, .resumed, .indexMark: break
+                case .began, .resumed, .indexMark, .word, .sentence: break
                 }
             }
         }
