@@ -30,7 +30,7 @@ struct ClipboardCommand: AsyncParsableCommand {
             let text = try Clipboard().read(primary ? .primary : .clipboard)
             let client = try await DaemonClient.connect()
             let id = try await client.speak(text, priority: "text", options: [:])
-            if let daemon = await client.daemonOwner() { ClipboardMemory(daemon: daemon, id: id).save() }
+            await client.remember(id, as: .clipboard, .reading)
         } catch {
             fail(error)
         }
@@ -39,13 +39,13 @@ struct ClipboardCommand: AsyncParsableCommand {
     /// Stops the message this command last started if the daemon is speaking
     /// it; false when there is nothing of ours to stop.
     private func stopOwnReading() async throws(CLIError) -> Bool {
-        guard let remembered = ClipboardMemory.load() else { return false }
+        guard let remembered = MessageMemory.load(.clipboard) else { return false }
         let client = try await DaemonClient.connect(start: false)
         guard let daemon = await client.daemonOwner(), daemon == remembered.daemon else { return false }
         let status = try await client.status()
         guard status["speaking"]?.uint64 == remembered.id else { return false }
         _ = try await client.call("Stop", [.string(String(remembered.id))])
-        ClipboardMemory.forget()
+        MessageMemory.forget(.clipboard)
         return true
     }
 }

@@ -49,6 +49,12 @@ struct DaemonClient {
         return id
     }
 
+    /// Remembers `id` in `slots` for later herald processes; best effort.
+    func remember(_ id: UInt64, as slots: MessageMemory.Slot...) async {
+        guard let daemon = await daemonOwner() else { return }
+        for slot in slots { MessageMemory(daemon: daemon, id: id).save(slot) }
+    }
+
     /// `GetStatus` with its variants unwrapped.
     func status() async throws(CLIError) -> [String: DBusValue] {
         let reply = try await call("GetStatus")

@@ -18,6 +18,7 @@ public struct HeraldCommand: AsyncParsableCommand {
             """,
         subcommands: [
             SpeakCommand.self, ClipboardCommand.self, StopCommand.self, CancelCommand.self, PauseCommand.self, ResumeCommand.self,
+            NextCommand.self, PreviousCommand.self, RepeatCommand.self,
             ReloadCommand.self, VoicesCommand.self, StatusCommand.self, LexiconCommand.self, PositionsCommand.self,
             DoctorCommand.self,
         ])

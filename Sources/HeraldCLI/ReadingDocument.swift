@@ -111,15 +111,16 @@ struct ReadingDocument: Equatable {
                 if number > 0 { text += "<mark name=\"\(Self.markPrefix)\(index).\(number)\"/>" }
                 text += Self.escaped(String(sentence))
             }
-            // Resuming inside a block, the sentence's own mark (inside the text) says where.
+            // Resuming inside a block, the sentence's own mark (inside the text) says where. Inside the
+            // element, right before the words: a move to the block's first sentence hears it too.
             let mark = index == start.block && start.sentence > 0 ? "" : "<mark name=\"\(Self.markPrefix)\(index)\"/>"
             switch block.kind {
             case .heading:
-                out += "\(mark)<p>\(text)</p><break time=\"600ms\"/>"
+                out += "<p>\(mark)\(text)</p><break time=\"600ms\"/>"
             case .paragraph:
-                out += "\(mark)<p>\(text)</p>"
+                out += "<p>\(mark)\(text)</p>"
             case .line:
-                out += "\(mark)<s>\(text)</s>"
+                out += "<s>\(mark)\(text)</s>"
             case .pause:
                 out += "<break time=\"800ms\"/>"
             }

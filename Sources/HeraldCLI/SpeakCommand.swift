@@ -106,6 +106,7 @@ struct SpeakCommand: AsyncParsableCommand {
             outcome = try await client.outcomes(progress: handler)
         }
         let id = try await client.speak(text, priority: priority.rawValue, options: options)
+        await client.remember(id, as: .reading)
         guard let outcome else { return }
         // Whichever comes first: the message's end, or Ctrl-C (which cancels it).
         let waited = await withTaskGroup(of: DaemonClient.Outcome??.self) { group in

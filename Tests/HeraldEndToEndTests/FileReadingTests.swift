@@ -123,9 +123,12 @@ import Testing
         #expect(result.status == 0, "\(result)")
         #expect(screen.contains("Reading chapter.md: 0%, part 1 of 8"), "\(screen)")
         #expect(screen.contains("part 8 of 8"), "\(screen)")
-        // The line is cleared at the end.
-        let end = try #require(screen.range(of: "part 8 of 8")).upperBound
-        #expect(screen[end...].hasPrefix("\r\u{1B}[K\n") || screen[end...].hasPrefix("\r\u{1B}[K\r\n"), "\(screen[end...].debugDescription)")
+        // The sentence being read follows, within the terminal's width, and the line is cleared at the end.
+        let last = try #require(screen.range(of: "part 8 of 8", options: .backwards)).upperBound
+        let line = screen[last...].prefix { $0 != "\r" }
+        #expect(line.hasPrefix(": “") && line.hasSuffix("”") && line.count < 80, "\(line.debugDescription)")
+        let rest = screen[line.endIndex...]
+        #expect(rest.hasPrefix("\r\u{1B}[K\n") || rest.hasPrefix("\r\u{1B}[K\r\n"), "\(rest.debugDescription)")
         #expect(await daemon.stop() == 0, "\(daemon.log)")
     }
 }

@@ -5,6 +5,8 @@ public struct ReadingPlaces: Sendable {
     public struct Entry: Sendable {
         public let place: TextPlace
         public let chunk: Int
+        /// Where reading starts when moved here: the place, or the client's
+        /// marks just before it (a reader's sentence mark), so they are heard too.
         public let segment: Int
     }
 
@@ -22,7 +24,9 @@ public struct ReadingPlaces: Sendable {
                 guard case .mark(let name) = segment, let place = TextPlace(markName: name) else { continue }
                 if place.edge != .word || sentences.isEmpty { sentences.append(entries.count) }
                 byName[name] = entries.count
-                entries.append(Entry(place: place, chunk: chunkIndex, segment: segmentIndex))
+                var start = segmentIndex
+                while start > 0, case .mark(let before) = chunk.segments[start - 1], !TextPlace.isReserved(before) { start -= 1 }
+                entries.append(Entry(place: place, chunk: chunkIndex, segment: start))
             }
         }
         self.entries = entries

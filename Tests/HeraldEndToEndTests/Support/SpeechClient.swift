@@ -51,6 +51,8 @@ final class SpeechSignalLog: Sendable {
         let id: UInt64
         /// The second argument: the mark of IndexMark, the reason of Failed.
         let detail: String?
+        /// The offsets of Range and SentenceRange.
+        let span: Range<Int>?
         let at: ContinuousClock.Instant
 
         var description: String { detail.map { "\(member)(\(id), \($0))" } ?? "\(member)(\(id))" }
@@ -78,7 +80,10 @@ final class SpeechSignalLog: Sendable {
                     Issue.record("signal \(signal.member) without a message id: \(signal.arguments)")
                     continue
                 }
-                let entry = Entry(member: signal.member, id: id, detail: signal.arguments.dropFirst().first?.string, at: .now)
+                let numbers = signal.arguments.dropFirst().compactMap(\.uint32).map(Int.init)
+                let entry = Entry(
+                    member: signal.member, id: id, detail: signal.arguments.dropFirst().first?.string,
+                    span: numbers.count == 2 && numbers[0] <= numbers[1] ? numbers[0]..<numbers[1] : nil, at: .now)
                 entries.list.withLock { $0.append(entry) }
             }
         }
@@ -91,6 +96,21 @@ final class SpeechSignalLog: Sendable {
     /// The signals for message `id`, in order, e.g. `["Began", "IndexMark(one)", "Ended"]`.
     func sequence(for id: UInt64) -> [String] {
         all.filter { $0.id == id }.map { entry in entry.detail.map { "\(entry.member)(\($0))" } ?? entry.member }
+    }
+
+    /// The spans of `member` (`Range`, `SentenceRange`) for `id`, in order.
+    func spans(_ member: String, of id: UInt64) -> [Range<Int>] {
+        all.filter { $0.id == id && $0.member == member }.compactMap(\.span)
+    }
+
+    /// Waits up to `timeout` until message `id` has more than `count` signals named `member`.
+    func wait(for id: UInt64, _ member: String, beyond count: Int, timeout: Duration) async -> Bool {
+        let deadline = ContinuousClock.now + timeout.timingScaled
+        while all.filter({ $0.id == id && $0.member == member }).count <= count {
+            guard ContinuousClock.now < deadline, !Task.isCancelled else { return false }
+            try? await Task.sleep(for: .milliseconds(2))
+        }
+        return true
     }
 
     func first(_ id: UInt64, _ members: Set<String>) -> Entry? {
