@@ -91,6 +91,54 @@ struct PlayerTests {
         #expect(afterStop >= nextFrames, "the next message was heard")
     }
 
+    /// Marks already heard are not told again after a resume, and marks of
+    /// later chunks are all told: each chunk counts its own.
+    @Test func aResumeTellsEveryLaterMarkOnce() async throws {
+        let (scheduler, _) = makeStack(realTime: true)
+        let events = await scheduler.events()
+        let ssml = "<speak>First sentence is here. <mark name=\"a\"/>Second sentence is here. <mark name=\"b\"/>"
+            + "Third sentence is here. <mark name=\"c\"/>Fourth sentence is here.</speak>"
+        _ = await scheduler.speak(.ssml(ssml), priority: .message, client: client, settings: VoiceSettings())
+        let start = await collect(events) { $0.contains { $0.kind == .indexMark("b") } }
+        try await Task.sleep(for: .milliseconds(60))
+        await scheduler.pause(.client(client))
+        try await Task.sleep(for: .milliseconds(50))
+        await scheduler.resume(.client(client))
+        let seen = start + (await collect(events) { $0.contains { $0.kind == .ended } })
+        #expect(seen.map(\.kind) == [.began, .indexMark("a"), .indexMark("b"), .paused, .resumed, .indexMark("c"), .ended])
+    }
+
+    /// A move plays the target sentence at once, a paused message moves and
+    /// stays paused, and moving past the end ends it as heard to its end.
+    @Test func skipMovesBySentenceAndPastTheEndEnds() async throws {
+        let (scheduler, sink) = makeStack(realTime: true)
+        let events = await scheduler.events()
+        let text = "First sentence is here. Second sentence is here. Third sentence is here. Fourth one."
+        let (id, _) = await scheduler.speak(.text(text), priority: .message, client: client, settings: VoiceSettings(), places: .words)
+        @Sendable func sentences(_ events: [SpeechEvent]) -> [String] {
+            events.compactMap { event in
+                guard case .sentence(let range) = event.kind else { return nil }
+                return String(String.UnicodeScalarView(text.unicodeScalars.dropFirst(range.start).prefix(5)))
+            }
+        }
+        _ = await collect(events) { sentences($0) == ["First"] }
+        try await scheduler.skip(nil, count: 2, unit: .sentence, caller: client, mayControl: { _ in false })
+        #expect(sentences(await collect(events) { !sentences($0).isEmpty }) == ["Third"])
+        await scheduler.pause(.client(client))
+        let paused = sink.samples.count
+        try await scheduler.skip(id, count: -2, unit: .sentence, caller: client, mayControl: { _ in false })
+        try await Task.sleep(for: .milliseconds(100))
+        #expect(sink.samples.count == paused, "a paused message played after a move")
+        await scheduler.resume(.client(client))
+        #expect(sentences(await collect(events) { !sentences($0).isEmpty }) == ["First"])
+        try await scheduler.skip(id, count: 5, unit: .sentence, caller: client, mayControl: { _ in false })
+        let end = await collect(events) { $0.contains { $0.kind == .ended } }
+        #expect(end.last?.kind == .ended)
+        await #expect(throws: SkipRefusal.notFound(id)) {
+            try await scheduler.skip(id, count: 1, unit: .sentence, caller: client, mayControl: { _ in false })
+        }
+    }
+
     @Test func pauseAndResumeLoseNothing() async throws {
         let engine = ToneEngine()
         let (scheduler, sink) = makeStack(realTime: true, engine: engine)
