@@ -534,7 +534,9 @@ def run_end(name, sock, log, rounds):
 
 
 def run_dbus(address, log, rounds):
-    """CANCEL → drop and → Canceled over Herald's D-Bus interface (python3-gi)."""
+    """CANCEL → drop and → Canceled over Herald's D-Bus interface (python3-gi);
+    Skip to the next sentence → drop and → its first audio, as a person
+    moving in a reading hears it."""
     from gi.repository import Gio, GLib
     bus = Gio.DBusConnection.new_for_address_sync(
         address, Gio.DBusConnectionFlags.AUTHENTICATION_CLIENT | Gio.DBusConnectionFlags.MESSAGE_BUS_CONNECTION, None, None)
@@ -551,7 +553,7 @@ def run_dbus(address, log, rounds):
         return bus.call_sync("org.herald.Speech1", "/org/herald/Speech1", "org.herald.Speech1", method,
                              GLib.Variant(sig, args), None, Gio.DBusCallFlags.NONE, 5000, None)
 
-    drops, events, firsts = [], [], []
+    drops, events, firsts, skip_drops, skip_firsts = [], [], [], [], []
     for i in range(rounds + 1):
         ts = now()
         msg = call("Speak", (LONG, "text", {}), "(ssa{sv})").unpack()[0]
@@ -560,6 +562,14 @@ def run_dbus(address, log, rounds):
             continue
         if i > 0:
             firsts.append((w[0] - ts) / MS)
+        time.sleep(0.3)
+        t0 = now()
+        call("Skip", (msg, 1, "sentence"), "(tis)")
+        d = log.wait_first(STOPS, t0, 1.0)
+        w = log.wait_first(WRITES, d[0], 1.0) if d else None
+        if i > 0:
+            skip_drops.append((d[0] - t0) / MS if d else None)
+            skip_firsts.append((w[0] - t0) / MS if w else None)
         time.sleep(0.3)
         t0 = now()
         call("Cancel", ("self",), "(s)")
@@ -572,7 +582,8 @@ def run_dbus(address, log, rounds):
             drops.append((d[0] - t0) / MS if d else None)
             events.append((canceled[msg] - t0) / MS if msg in canceled else None)
         settle(0.4)
-    return {"dbus_speak": stats(firsts), "dbus_cancel_drop": stats(drops), "dbus_cancel_signal": stats(events)}
+    return {"dbus_speak": stats(firsts), "dbus_cancel_drop": stats(drops), "dbus_cancel_signal": stats(events),
+            "dbus_skip_drop": stats(skip_drops), "dbus_skip_first": stats(skip_firsts)}
 
 
 def pids_of(root):
@@ -852,6 +863,8 @@ def print_table(r):
     for label, key in [("D-Bus Speak → first audio, ms", "dbus_speak"),
                        ("D-Bus Cancel → snd_pcm_drop, ms", "dbus_cancel_drop"),
                        ("D-Bus Cancel → Canceled signal, ms", "dbus_cancel_signal"),
+                       ("D-Bus Skip (next sentence) → snd_pcm_drop, ms", "dbus_skip_drop"),
+                       ("D-Bus Skip (next sentence) → its first audio, ms", "dbus_skip_first"),
                        ("cloud (fake, 0 ms): SPEAK → first audio, ms", "cloud_total"),
                        ("cloud (fake, 0 ms): Herald's own share, ms", "cloud_share"),
                        ("cloud (fake, 100 ms before first byte): SPEAK → first audio, ms", "cloud_100ms"),

@@ -24,6 +24,7 @@ struct InterfaceContractTests {
         // Every event the scheduler reports, as the service signals it.
         let events: [SpeechEventKind] = [
             .began, .ended, .canceled, .paused, .resumed, .indexMark("m"), .failed(reason: "r"),
+            .word(TextRange(start: 0, end: 1)), .sentence(TextRange(start: 0, end: 1)),
         ]
         var signals: [String: String] = [:]
         for kind in events {
@@ -33,6 +34,6 @@ struct InterfaceContractTests {
         let served = try InterfaceContract(exported: object, interface: Speech1Service.interface, signals: signals)
         let documented = try InterfaceContract(dbusFile: Speech1Service.interface)
         #expect(served == documented, "served:\n\(served)\n\ndbus/org.herald.Speech1.xml:\n\(documented)")
-        #expect(documented.methods.count == 11 && documented.signals.count == 7, "the XML was read: \(documented)")
+        #expect(documented.methods.count == 12 && documented.signals.count == 9, "the XML was read: \(documented)")
     }
 }

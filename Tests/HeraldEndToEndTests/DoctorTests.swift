@@ -118,7 +118,7 @@ import Testing
         for check in ["config", "session bus", "audio device", "espeak-ng", "credentials", "clipboard", "SSIP socket"] {
             Self.expectLine("✓", check, in: result)
         }
-        Self.expectLine("✓", "daemon", in: result, containing: ["running", "pid \(setup.daemon.process.pid)", "interface version 1"])
+        Self.expectLine("✓", "daemon", in: result, containing: ["running", "pid \(setup.daemon.process.pid)", "interface version 2"])
         Self.expectLine("✓", "audio device", in: result, containing: [setup.daemon.capture.name])
         Self.expectLine("✓", "credentials", in: result, containing: [setup.fake.accountID, setup.tokenFile, "mode 0600"])
         Self.expectLine("✓", "Workers AI", in: result, containing: ["accepted the token"])

@@ -93,10 +93,15 @@ final class SpeechSignalLog: Sendable {
 
     var all: [Entry] { entries.list.withLock { $0 } }
 
-    /// The signals for message `id`, in order, e.g. `["Began", "IndexMark(one)", "Ended"]`.
+    /// The signals for message `id`, in order, e.g. `["Began", "IndexMark(one)", "Ended"]`;
+    /// without `Range` and `SentenceRange`, which come with every word and sentence (`spans`).
     func sequence(for id: UInt64) -> [String] {
-        all.filter { $0.id == id }.map { entry in entry.detail.map { "\(entry.member)(\($0))" } ?? entry.member }
+        all.filter { $0.id == id && !Self.rangeMembers.contains($0.member) }.map { entry in
+            entry.detail.map { "\(entry.member)(\($0))" } ?? entry.member
+        }
     }
+
+    static let rangeMembers: Set<String> = ["Range", "SentenceRange"]
 
     /// The spans of `member` (`Range`, `SentenceRange`) for `id`, in order.
     func spans(_ member: String, of id: UInt64) -> [Range<Int>] {
