@@ -138,6 +138,12 @@ struct ReadingControlTests {
         #expect(Self.words(signals.spans("Range", of: second), in: content) == ["Tom", "&", "J.", "ran.", "Fast", "home."])
         #expect(signals.sequence(for: second).contains("IndexMark(m)"))
 
+        // A Russian quotation goes to a Russian voice, run by run; the words keep their places.
+        let mixed = "She said «Привет, мир!» and left."
+        let third = try await client.speak(mixed, "text")
+        #expect(await signals.waitForEnd(of: third, timeout: .seconds(20))?.member == "Ended")
+        #expect(Self.words(signals.spans("Range", of: third), in: mixed) == ["She", "said", "«Привет,", "мир!»", "and", "left."])
+
         // Turned off: no Range, no SentenceRange, and the message can still be moved in.
         let quiet = try await client.speak(plain, "text", ["ranges": .bool(false)])
         #expect(await signals.waitForEnd(of: quiet, timeout: .seconds(20))?.member == "Ended")
@@ -147,12 +153,14 @@ struct ReadingControlTests {
     }
 
     /// The same on the cloud voice: a move sends the target sentence to the
-    /// service next, and the estimated word ranges arrive in order.
+    /// service next, and the estimated word ranges arrive in order; across a
+    /// fallback to espeak-ng, moving and following go on.
     @Test func movingAndFollowingOnTheCloudVoice() async throws {
         let fake = try await FakeWorkersAI.start()
         defer { Task { await fake.stop() } }
-        let daemon = try await HeraldDaemonProcess.start(
-            name: "skip-cloud", paced: true, config: HeraldDaemonProcess.cloudConfig(fake, models: ["@cf/deepgram/aura-2-en", "espeak-ng"]))
+        let config = HeraldDaemonProcess.cloudConfig(fake, models: ["@cf/deepgram/aura-2-en", "espeak-ng"])
+            .replacingOccurrences(of: "[cloudflare]\n", with: "[cloudflare]\nstall_timeout_ms = 300\n")
+        let daemon = try await HeraldDaemonProcess.start(name: "skip-cloud", paced: true, config: config)
         let client = try await daemon.connect()
         let signals = try await client.signalLog()
         let id = try await client.speak(Self.text, "text")
@@ -164,9 +172,12 @@ struct ReadingControlTests {
         #expect(await Self.nextSentence(signals, id, after: &seen) == 2, "\(signals.sequence(for: id))")
         print("cloud: Skip → the new sentence's first word heard: \(ContinuousClock.now - asked)")
         #expect(fake.socketMessages.dropFirst(before).contains { $0.contains("Bravo one opens") }, "\(fake.socketMessages)")
+        // The service stalls from now on: the move still lands, and espeak-ng reads on from there.
+        fake.inject(.stall)
         try await client.call("Skip", [.uint64(id), .int32(3), .string("sentence")])
         #expect(await Self.nextSentence(signals, id, after: &seen) == 5)
         #expect(await signals.waitForEnd(of: id, timeout: .seconds(30))?.member == "Ended")
+        #expect(daemon.log.contains("the rest goes to the next engine"), "\(daemon.log)")
         // The words heard: those of sentences 0 (a first part), 2 (a first part) and 5 (whole), in text order within each.
         let words = Self.words(signals.spans("Range", of: id), in: Self.text)
         let last = Array(words.suffix(6))
