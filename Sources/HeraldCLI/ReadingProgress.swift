@@ -86,7 +86,7 @@ final class ReadingProgress: @unchecked Sendable {
         return line + ": “" + shown + "”"
     }
 
-    private static func terminalWidth() -> Int {
+    static func terminalWidth() -> Int {
         var size = winsize()
         guard ioctl(2, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 else { return 80 }
         return Int(size.ws_col)

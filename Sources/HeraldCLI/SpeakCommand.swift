@@ -15,9 +15,10 @@ struct SpeakCommand: AsyncParsableCommand {
         discussion: """
             With no TEXT (or TEXT "-"), reads standard input. --file reads a text file (UTF-8 or Latin-1; \
             "-" is standard input); a Markdown file (.md) is read without its markup, headings and \
-            paragraphs becoming pauses. With --wait, a progress line shows on a terminal, \
-            herald pause, resume or cancel from another shell act on the reading, and where it \
-            stops is kept ($XDG_STATE_HOME/herald): --resume goes on from that sentence. Examples:
+            paragraphs becoming pauses. herald next, previous, repeat, pause, resume and cancel \
+            from another shell act on the reading. With --wait, a line on a terminal shows the \
+            sentence being read (and for a file, how far), and where a file's reading stops is \
+            kept ($XDG_STATE_HOME/herald): --resume goes on from that sentence. Examples:
 
               herald speak "The build has finished."
               herald speak --file chapter.md --wait
@@ -89,12 +90,17 @@ struct SpeakCommand: AsyncParsableCommand {
         }
         let progress = wait ? reading.flatMap { ReadingProgress.onTerminal(name: $0.name, document: $0.document) } : nil
         defer { progress?.finish() }
+        // Text that is not a file: the sentence being read, by its offsets (SSML's would index its text content).
+        let sentenceLine = wait && reading == nil && !ssml ? SentenceProgress.onTerminal(text: text) : nil
+        defer { sentenceLine?.finish() }
         // Where the reading is, kept as it goes, so a later --resume finds it whatever ends it.
         let place = wait ? reading.flatMap(\.place) : nil
         var outcome: (@Sendable (UInt64) async -> DaemonClient.Outcome)?
         if wait {
             var handler: (@Sendable (DBusSignal) -> Void)?
-            if progress != nil || place != nil {
+            if let sentenceLine {
+                handler = { signal in sentenceLine.update(signal) }
+            } else if progress != nil || place != nil {
                 handler = { signal in
                     let mark = signal.arguments.last?.string
                     progress?.update(member: signal.member, mark: mark)

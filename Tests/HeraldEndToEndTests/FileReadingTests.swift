@@ -108,6 +108,22 @@ import Testing
         #expect(result.errorOutput.contains("permission denied"), "\(result)")
     }
 
+    /// Text that is not a file shows its sentences as they are read, from SentenceRange.
+    @Test func theSentenceBeingReadShowsOnATerminal() async throws {
+        let daemon = try await HeraldDaemonProcess.start(name: "text-progress")
+        let transcript = daemon.folder.path("typescript")
+        let command = "\(try BuiltExecutable.path("herald")) speak --wait 'Fish and chips, please. Dr. Who said no!'"
+        let result = try #require(try await runCommand(
+            try ChildProcess.find("script"), ["-q", "-e", "-c", command, transcript], environment: daemon.environment,
+            timeout: .seconds(60)))
+        let screen = daemon.folder.read("typescript")
+        print("herald speak --wait TEXT on a terminal: the terminal saw \(screen.debugDescription)")
+        #expect(result.status == 0, "\(result)")
+        #expect(screen.contains("\u{1B}[KSpeaking: “Fish and chips, please.”"), "\(screen)")
+        #expect(screen.contains("\u{1B}[KSpeaking: “Dr. Who said no!”\r\u{1B}[K"), "\(screen)")
+        #expect(await daemon.stop() == 0, "\(daemon.log)")
+    }
+
     /// On a terminal (a pty from `script`), `--wait` keeps a progress line on stderr.
     @Test func progressShowsOnATerminal() async throws {
         let daemon = try await HeraldDaemonProcess.start(name: "file-progress")
