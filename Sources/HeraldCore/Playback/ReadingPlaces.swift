@@ -13,17 +13,18 @@ public struct ReadingPlaces: Sendable {
     public let entries: [Entry]
     /// Indices into `entries` of the places that begin a sentence (paragraph starts included).
     private let sentences: [Int]
-    private let byName: [String: Int]
+    /// Entries by their place's start, unique within a message.
+    private let byStart: [Int: Int]
 
     public init(_ chunks: [SpeechChunk]) {
         var entries: [Entry] = []
         var sentences: [Int] = []
-        var byName: [String: Int] = [:]
+        var byStart: [Int: Int] = [:]
         for (chunkIndex, chunk) in chunks.enumerated() {
             for (segmentIndex, segment) in chunk.segments.enumerated() {
                 guard case .mark(let name) = segment, let place = TextPlace(markName: name) else { continue }
                 if place.edge != .word || sentences.isEmpty { sentences.append(entries.count) }
-                byName[name] = entries.count
+                byStart[place.start] = entries.count
                 var start = segmentIndex
                 while start > 0, case .mark(let before) = chunk.segments[start - 1], !TextPlace.isReserved(before) { start -= 1 }
                 entries.append(Entry(place: place, chunk: chunkIndex, segment: start))
@@ -31,13 +32,16 @@ public struct ReadingPlaces: Sendable {
         }
         self.entries = entries
         self.sentences = sentences
-        self.byName = byName
+        self.byStart = byStart
     }
 
     public var isEmpty: Bool { entries.isEmpty }
 
     /// The entry an internal mark stands for.
-    public func entry(named markName: String) -> Int? { byName[markName] }
+    public func entry(named markName: String) -> Int? {
+        guard let place = TextPlace(markName: markName), let entry = byStart[place.start] else { return nil }
+        return entries[entry].place == place ? entry : nil
+    }
 
     /// The sentence (an index among the sentences) the entry belongs to.
     public func sentence(containing entry: Int) -> Int {

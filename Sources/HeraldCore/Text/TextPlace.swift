@@ -44,23 +44,44 @@ public struct TextPlace: Sendable, Hashable {
     }
 
     /// The place an internal mark stands for; nil for a client's mark.
+    /// Read byte by byte: a megabyte's reading has a few hundred thousand.
     public init?(markName: String) {
-        guard Self.isReserved(markName) else { return nil }
-        let body = markName.utf8.dropFirst(Self.prefix.utf8.count)
-        guard let letter = body.first else { return nil }
-        let edge: Edge
-        switch letter {
-        case UInt8(ascii: "w"): edge = .word
-        case UInt8(ascii: "s"): edge = .sentence
-        case UInt8(ascii: "p"): edge = .paragraph
-        default: return nil
+        var name = markName
+        let parsed: TextPlace? = name.withUTF8 { bytes in
+            let prefix = Self.prefixBytes
+            guard bytes.count > prefix.count + 3 else { return nil }
+            for index in 0..<prefix.count where bytes[index] != prefix[index] { return nil }
+            let edge: Edge
+            switch bytes[prefix.count] {
+            case UInt8(ascii: "w"): edge = .word
+            case UInt8(ascii: "s"): edge = .sentence
+            case UInt8(ascii: "p"): edge = .paragraph
+            default: return nil
+            }
+            var start = 0
+            var end = 0
+            var inEnd = false
+            var digits = 0
+            for index in (prefix.count + 1)..<bytes.count {
+                let byte = bytes[index]
+                if byte == UInt8(ascii: "."), !inEnd, digits > 0 {
+                    inEnd = true
+                    digits = 0
+                    continue
+                }
+                guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9"), digits < 12 else { return nil }
+                let digit = Int(byte - UInt8(ascii: "0"))
+                if inEnd { end = end * 10 + digit } else { start = start * 10 + digit }
+                digits += 1
+            }
+            guard inEnd, digits > 0 else { return nil }
+            return TextPlace(edge: edge, start: start, end: end)
         }
-        let numbers = body.dropFirst().split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
-        guard numbers.count == 2, let start = Int(String(decoding: numbers[0], as: UTF8.self)),
-            let end = Int(String(decoding: numbers[1], as: UTF8.self))
-        else { return nil }
-        self.init(edge: edge, start: start, end: end)
+        guard let parsed else { return nil }
+        self = parsed
     }
+
+    private static let prefixBytes = Array(prefix.utf8)
 
     /// The same place with its end moved to `end`: a lexicon replacement
     /// that swallows the next word speaks for both.
@@ -144,16 +165,15 @@ struct PlaceMarker {
     static func segments(marking text: String, as marking: PlaceMarking) -> [SpeechSegment] {
         var marker = PlaceMarker(marking: marking)
         var segments: [SpeechSegment] = []
-        var pending = String.UnicodeScalarView()
+        let scalars = text.unicodeScalars
+        var pending = scalars.startIndex
         marker.forEachPiece(of: text) { piece, place in
-            if let place {
-                if !pending.isEmpty { segments.append(.text(String(pending))) }
-                pending = String.UnicodeScalarView()
-                segments.append(.mark(place.markName))
-            }
-            pending.append(contentsOf: piece)
+            guard let place else { return }
+            if piece.startIndex > pending { segments.append(.text(String(scalars[pending..<piece.startIndex]))) }
+            pending = piece.startIndex
+            segments.append(.mark(place.markName))
         }
-        if !pending.isEmpty { segments.append(.text(String(pending))) }
+        if scalars.endIndex > pending { segments.append(.text(String(scalars[pending...]))) }
         return segments
     }
 
