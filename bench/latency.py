@@ -533,7 +533,7 @@ def run_end(name, sock, log, rounds):
     return c, {"end_late": stats(late), "queued_gap": stats(gaps_ms)}
 
 
-def run_dbus(address, log, rounds):
+def run_dbus(address, log, rounds, herald_pid=None):
     """CANCEL → drop and → Canceled over Herald's D-Bus interface (python3-gi);
     Skip to the next sentence → drop and → its first audio, as a person
     moving in a reading hears it."""
@@ -582,8 +582,18 @@ def run_dbus(address, log, rounds):
             drops.append((d[0] - t0) / MS if d else None)
             events.append((canceled[msg] - t0) / MS if msg in canceled else None)
         settle(0.4)
-    return {"dbus_speak": stats(firsts), "dbus_cancel_drop": stats(drops), "dbus_cancel_signal": stats(events),
-            "dbus_skip_drop": stats(skip_drops), "dbus_skip_first": stats(skip_firsts)}
+    out = {"dbus_speak": stats(firsts), "dbus_cancel_drop": stats(drops), "dbus_cancel_signal": stats(events),
+           "dbus_skip_drop": stats(skip_drops), "dbus_skip_first": stats(skip_firsts)}
+    if herald_pid:
+        # What following the words costs heraldd while it speaks: a Range per
+        # word (nobody here listens, as on most desktops), against ranges off.
+        for key, options in [("dbus_cpu_ranges", {}), ("dbus_cpu_no_ranges", {"ranges": GLib.Variant("b", False)})]:
+            msg = call("Speak", (" ".join([LONG] * 4), "text", options), "(ssa{sv})").unpack()[0]
+            time.sleep(1.0)
+            out[key] = cost_window({"herald": [herald_pid]}, 4.0)["herald"]["cpu_ms_per_s"]
+            call("Cancel", (str(msg),), "(s)")
+            settle(0.4)
+    return out
 
 
 def pids_of(root):
@@ -746,7 +756,7 @@ def main():
             result[name]["storm"] = run_storm(SSIP(sock, name + "-storm"), log, a.storm_seconds)
     if a.dbus_address and "dbus" in only:
         print("bench: D-Bus, herald", file=sys.stderr)
-        result["herald"].update(run_dbus(a.dbus_address, daemons[0][2], a.rounds))
+        result["herald"].update(run_dbus(a.dbus_address, daemons[0][2], a.rounds, a.herald_pid))
     if a.cloud_socket and "cloud" in only:
         print("bench: cloud figures, herald", file=sys.stderr)
         _, out = run_cloud(a.cloud_socket, AlsaLog(a.cloud_log), Fake(a.fake_stdin, a.fake_stdout), a.rounds, a.long_seconds)
@@ -865,6 +875,8 @@ def print_table(r):
                        ("D-Bus Cancel → Canceled signal, ms", "dbus_cancel_signal"),
                        ("D-Bus Skip (next sentence) → snd_pcm_drop, ms", "dbus_skip_drop"),
                        ("D-Bus Skip (next sentence) → its first audio, ms", "dbus_skip_first"),
+                       ("D-Bus Speak, a Range per word: heraldd CPU ms/s speaking", "dbus_cpu_ranges"),
+                       ("same with ranges: false", "dbus_cpu_no_ranges"),
                        ("cloud (fake, 0 ms): SPEAK → first audio, ms", "cloud_total"),
                        ("cloud (fake, 0 ms): Herald's own share, ms", "cloud_share"),
                        ("cloud (fake, 100 ms before first byte): SPEAK → first audio, ms", "cloud_100ms"),
