@@ -156,6 +156,7 @@ public final class Player: PlaybackDriver {
         let reportsWords = job.utterance.places == .words
         let (start, generation) = job.startingPoint
         var marksBeforeAudio: [PlaybackReport] = []
+        var marksWaiting = 0
         var format: AudioFormat?
 
         /// `began` goes out once the first audio is in the device; marks that
@@ -164,12 +165,16 @@ public final class Player: PlaybackDriver {
             guard job.noteStarted() else { return }
             await job.report(.started(id))
             for report in marksBeforeAudio { await job.report(report) }
+            for _ in 0..<marksWaiting { job.markReported() }
             marksBeforeAudio = []
+            marksWaiting = 0
         }
 
         /// What a mark tells clients: the client's own name, or the word and sentence a place begins.
         func reports(forMark name: String) -> [PlaybackReport] {
-            guard let entry = places?.entry(named: name), let places else { return TextPlace.isReserved(name) ? [] : [.mark(id, name)] }
+            guard let places, let entry = places.entry(named: name) else {
+                return TextPlace.isReserved(name) ? [] : [.mark(id, name)]
+            }
             job.heard(entry, generation: generation)
             guard reportsWords else { return [] }
             let place = places.entries[entry].place
@@ -192,11 +197,12 @@ public final class Player: PlaybackDriver {
                         marksSeen += 1
                         // Marks heard before a pause are not told again on resuming.
                         guard index != start.chunk || marksSeen > start.marks else { continue }
-                        job.markReported()
                         if job.hasStarted {
+                            job.markReported()
                             for report in reports(forMark: name) { await job.report(report) }
                         } else {
                             marksBeforeAudio += reports(forMark: name)
+                            marksWaiting += 1
                         }
                     case .audio(let chunk):
                         format = chunk.format
