@@ -60,6 +60,13 @@ public final class SSIPService: Service, Sendable, CustomStringConvertible {
     private let environment: [String: String]
     private let context: SSIPServerContext
     private let state = Locked(State())
+    /// Every connection accepted and not yet served, by its channel. Cancelling
+    /// run() while NIO has accepted connections it has not handed over drops
+    /// them, and a dropped connection traps when its writer is released
+    /// unfinished (swift-nio issue 2813; seen in CI when a test cancelled the
+    /// server just as a client connected). Held here, they are closed properly
+    /// once the listeners are.
+    private let unserved = Locked<[ObjectIdentifier: Connection]>([:])
 
     /// - Parameters:
     ///   - socketPath: where to listen; heraldd's default is `Configuration.defaultSSIPSocketPath(environment:)`.
@@ -133,7 +140,7 @@ public final class SSIPService: Service, Sendable, CustomStringConvertible {
             state.listeners = bound
             return []
         }
-        for listener in lost { close(listener) }
+        for listener in lost { await close(listener) }
     }
 
     /// Serves until graceful shutdown (or cancellation), then closes every
@@ -160,7 +167,14 @@ public final class SSIPService: Service, Sendable, CustomStringConvertible {
         } onGracefulShutdown: {
             self.stopServing()
         }
-        for listener in listeners { close(listener) }
+        for listener in listeners { await close(listener) }
+        let dropped = unserved.withLock { unserved in
+            defer { unserved = [:] }
+            return Array(unserved.values)
+        }
+        for connection in dropped {
+            try? await connection.executeThenClose { _, _ in }
+        }
         context.logger.info("SSIP server stopped")
     }
 
@@ -177,6 +191,7 @@ public final class SSIPService: Service, Sendable, CustomStringConvertible {
                 "removed a stale SSIP socket left by a daemon that ended", metadata: ["herald.ssip.socket": "\(path)"])
         }
         let limits = context.limits
+        let unserved = self.unserved
         let channel: NIOAsyncChannel<Connection, Never>
         do {
             channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
@@ -185,7 +200,9 @@ public final class SSIPService: Service, Sendable, CustomStringConvertible {
                     child.eventLoop.makeCompletedFuture {
                         try child.pipeline.syncOperations.addHandler(
                             ByteToMessageHandler(SSIPFrameDecoder(fragmentBytes: limits.maxLineBytes)))
-                        return try Connection(wrappingChannelSynchronously: child)
+                        let connection = try Connection(wrappingChannelSynchronously: child)
+                        unserved.withLock { $0[ObjectIdentifier(child)] = connection }
+                        return connection
                     }
                 }
         } catch {
@@ -200,8 +217,9 @@ public final class SSIPService: Service, Sendable, CustomStringConvertible {
         return Listener(path: path, channel: channel, identity: UnixSocketPath.identity(of: path))
     }
 
-    private func close(_ listener: Listener) {
-        listener.channel.channel.close(promise: nil)
+    /// Closes a listener and waits until it is closed, so no connection is accepted after.
+    private func close(_ listener: Listener) async {
+        try? await listener.channel.channel.close()
         UnixSocketPath.remove(listener.path, ifStill: listener.identity)
     }
 
@@ -231,6 +249,7 @@ public final class SSIPService: Service, Sendable, CustomStringConvertible {
     // MARK: Connections
 
     private func serve(_ connection: Connection) async {
+        unserved.withLock { $0[ObjectIdentifier(connection.channel)] = nil }
         let registry = context.registry
         let session = Session(
             number: registry.allocateNumber(), channel: connection.channel,

@@ -111,14 +111,8 @@ import Testing
     /// Text that is not a file shows its sentences as they are read, from SentenceRange.
     @Test func theSentenceBeingReadShowsOnATerminal() async throws {
         let daemon = try await HeraldDaemonProcess.start(name: "text-progress")
-        let transcript = daemon.folder.path("typescript")
-        let command = "\(try BuiltExecutable.path("herald")) speak --wait 'Fish and chips, please. Dr. Who said no!'"
-        let result = try #require(try await runCommand(
-            try ChildProcess.find("script"), ["-q", "-e", "-c", command, transcript], environment: daemon.environment,
-            timeout: .seconds(60)))
-        let screen = daemon.folder.read("typescript")
-        print("herald speak --wait TEXT on a terminal: the terminal saw \(screen.debugDescription)")
-        #expect(result.status == 0, "\(result)")
+        let (status, screen) = try await onTerminal(daemon, "speak --wait 'Fish and chips, please. Dr. Who said no!'")
+        #expect(status == 0)
         #expect(screen.contains("\u{1B}[KSpeaking: “Fish and chips, please.”"), "\(screen)")
         #expect(screen.contains("\u{1B}[KSpeaking: “Dr. Who said no!”\r\u{1B}[K"), "\(screen)")
         #expect(await daemon.stop() == 0, "\(daemon.log)")
@@ -129,14 +123,8 @@ import Testing
         let daemon = try await HeraldDaemonProcess.start(name: "file-progress")
         let file = try daemon.folder.write(
             "chapter.md", (1...4).map { "## Part \($0)\n\n\(SampleText.short)" }.joined(separator: "\n\n"))
-        let transcript = daemon.folder.path("typescript")
-        let command = "\(try BuiltExecutable.path("herald")) speak --wait --file \(file)"
-        let result = try #require(try await runCommand(
-            try ChildProcess.find("script"), ["-q", "-e", "-c", command, transcript], environment: daemon.environment,
-            timeout: .seconds(60)))
-        let screen = daemon.folder.read("typescript")
-        print("herald speak --wait --file on a terminal: exit \(result.status); the terminal saw \(screen.debugDescription)")
-        #expect(result.status == 0, "\(result)")
+        let (status, screen) = try await onTerminal(daemon, "speak --wait --file \(file)")
+        #expect(status == 0)
         #expect(screen.contains("Reading chapter.md: 0%, part 1 of 8"), "\(screen)")
         #expect(screen.contains("part 8 of 8"), "\(screen)")
         // The sentence being read follows, within the terminal's width, and the line is cleared at the end.
@@ -190,4 +178,17 @@ struct FileReadingControlTests {
         await monitor.close()
         #expect(await daemon.stop() == 0, "\(daemon.log)")
     }
+}
+
+/// Runs `herald` with `arguments` (shell words) on a terminal, a pty from
+/// `script`; its exit status and everything the terminal saw.
+private func onTerminal(_ daemon: HeraldDaemonProcess, _ arguments: String) async throws -> (status: Int32, screen: String) {
+    let transcript = daemon.folder.path("typescript")
+    let command = "\(try BuiltExecutable.path("herald")) \(arguments)"
+    let result = try #require(try await runCommand(
+        try ChildProcess.find("script"), ["-q", "-e", "-c", command, transcript], environment: daemon.environment,
+        timeout: .seconds(60)))
+    let screen = daemon.folder.read("typescript")
+    print("herald \(arguments) on a terminal: exit \(result.status); the terminal saw \(screen.debugDescription)")
+    return (result.status, screen)
 }
