@@ -108,7 +108,8 @@ public final class Player: PlaybackDriver {
         case .pastEnd: return .pastEnd
         case .notMovable: return .notMovable
         case .to(let position):
-            if job.interrupt() {
+            // A paused message stays paused: cancelling its (already ended) task changes nothing.
+            if job.cancel(suspending: false) {
                 job.sink.stop()
                 launch(job, moving: position)
             } else {
@@ -400,19 +401,6 @@ private final class Job: Sendable {
         }
         task?.cancel()
         return wasPlaying
-    }
-
-    /// As `cancel(suspending: false)`, but a suspended message is left alone
-    /// (a move while paused changes only the position); returns whether it was playing.
-    func interrupt() -> Bool {
-        let task: Task<Void, Never>?? = state.withLock { state in
-            guard !state.suspended else { return .none }
-            state.cancelled = state.task == nil
-            return .some(state.task)
-        }
-        guard let task else { return false }
-        task?.cancel()
-        return true
     }
 
     /// True the first time: the caller reports `started`.
