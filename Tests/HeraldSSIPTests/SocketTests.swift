@@ -92,24 +92,11 @@ import Testing
             let (service, _) = Self.service(path)
             try await service.bind()
             let running = Task { try await service.run() }
-            var sockets: [Int32] = []
-            for _ in 0..<64 {
-                let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-                var address = sockaddr_un()
-                address.sun_family = sa_family_t(AF_UNIX)
-                withUnsafeMutableBytes(of: &address.sun_path) { raw in
-                    raw.copyBytes(from: Array(path.utf8))
-                    raw[path.utf8.count] = 0
-                }
-                _ = withUnsafePointer(to: &address) {
-                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-                }
-                sockets.append(fd)
-            }
+            let clients = try (0..<64).map { _ in try SSIPTestClient(path: path) }
             if round % 2 == 1 { try await Task.sleep(for: .milliseconds(1)) }
             running.cancel()
             try await running.value
-            for fd in sockets { Glibc.close(fd) }
+            for client in clients { client.close() }
             #expect(service.connectionCount == 0)
         }
     }
