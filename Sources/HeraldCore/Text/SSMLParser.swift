@@ -4,7 +4,9 @@
 /// often malformed, and because a screen reader must never go silent or read
 /// markup aloud: a strict parser would have to reject, this one degrades.
 ///
-/// Well-formed input is interpreted: `<mark name>` becomes a mark; `<break>`
+/// Well-formed input is interpreted: `<mark name>` becomes a mark (names
+/// starting `_herald.` are Herald's own place marks, `TextPlace`, and are
+/// dropped); `<break>`
 /// a pause (`time` in `ms` or `s`, else `strength`, at most 10 s, zero omitted);
 /// `<s>` and `<p>` edges become pauses of 300 and 400 ms (the chunker's sentence
 /// threshold and a paragraph gap); `<sub alias>` speaks its alias; `<desc>` is
